@@ -116,6 +116,8 @@ def main(n_steps=4000, n_batch=1, n_node=80, n_stream=2):
     print(f"{'variant':50s} {'ns/normal':>10s} {'x (b)':>7s}")
     for name, v in res.items():
         print(f"{name:50s} {v:10.2f} {v / ref:7.2f}")
+    e, f = res[rows[7][0]], res[rows[8][0]]
+    print(f"libm share of the serial cost (f / (e + f)): {100 * f / (e + f):.0f} %")
     return res
 
 

@@ -1,0 +1,34 @@
+"""brainmass-dsl: compile .nmm neural-mass, noise, coupling and forward models to fast kernels.
+
+    import brainmass_dsl as bm
+    bm.environ.set(dt=0.1)                     # ms
+    hopf = bm.HopfStep(in_size=80, a=0.25)     # any catalogue model (or alias) by name
+    res = bm.Simulator(hopf).run(1000.0)       # ms
+    lib = bm.load("my_models.nmm")             # your own models
+"""
+__version__ = "0.1.0"
+
+from .frontend import NmmError  # noqa: E402
+from .runtime import environ  # noqa: E402
+from .runtime.errors import SimulationDiverged  # noqa: E402
+from .runtime.library import load  # noqa: E402
+from .runtime.model import Model  # noqa: E402
+from .runtime.results import Result  # noqa: E402
+from .runtime.simulator import Simulator  # noqa: E402
+
+__all__ = ["NmmError", "environ", "SimulationDiverged", "load", "Model", "Result", "Simulator",
+           "__version__"]
+
+
+def __getattr__(name):
+    """Catalogue models (and their aliases) as attributes: `bm.JansenRitStep`."""
+    if name.startswith("_"):
+        raise AttributeError(name)
+    from .runtime.library import catalogue_class
+
+    try:
+        cls = catalogue_class(name)
+    except AttributeError:
+        raise AttributeError(f"module 'brainmass_dsl' has no attribute {name!r} (not a "
+                             "catalogue model either; see `brainmass list`)") from None
+    return cls

@@ -67,6 +67,9 @@ CONSTANTS = {"pi": 3.141592653589793, "inf": float("inf")}
 #: the current time (ms), usable in equations, lets and outputs
 TIME_NAME = "t"
 
+#: names a coupling block may use: the number of nodes of the network it couples
+COUPLING_NAMES = ("n_nodes",)
+
 _NOISE = re.compile(r"^xi(?:_[1-9][0-9]*)?$")
 
 

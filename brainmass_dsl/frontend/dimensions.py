@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Dict, Optional, Tuple
 
 from . import ast
-from .builtins import CONSTANTS, DELAY, FUNCTIONS, KEEP_FIRST, PURE, SAME, SQRT, TIME_NAME, \
+from .builtins import CONSTANTS, COUPLING_NAMES, DELAY, FUNCTIONS, KEEP_FIRST, PURE, SAME, SQRT, TIME_NAME, \
     TO_NUMBER, WHERE, is_noise
 from .units import DIMENSIONLESS, TIME, Dim, UnitError
 
@@ -95,7 +95,7 @@ class DimInference:
                 d = self.of(ctx.lets[name].expr)
             elif name == TIME_NAME:
                 d = TIME
-            elif name in CONSTANTS:
+            elif name in CONSTANTS or (name in COUPLING_NAMES and ctx.is_coupling):
                 d = DIMENSIONLESS
             elif is_noise(name):
                 d = NOISE_DIM

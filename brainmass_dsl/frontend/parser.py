@@ -3,6 +3,7 @@ and statement-level error recovery so that every syntax error of a file is repor
 """
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -74,13 +75,16 @@ class _Doc:
     text: str
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
 def _unquote(tok: str) -> str:
+    """The text of a string token. A docstring is dedented as Python's `inspect.cleandoc`
+    does (the first line does not count); in a "string", backslash escapes \\n \\t \\r \\" \\\\
+    are decoded and any other backslash is kept as written (non-ASCII text stays as is)."""
     if tok.startswith('"""'):
-        body = tok[3:-3]
-        lines = body.strip("\n").splitlines()
-        indent = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
-        return "\n".join(ln[indent:] for ln in lines).strip()
-    return bytes(tok[1:-1], "utf-8").decode("unicode_escape")
+        return inspect.cleandoc(tok[3:-3]).strip()
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), tok[1:-1])
 
 
 @v_args(meta=True)
@@ -300,10 +304,53 @@ def _first_word(line: str) -> str:
     return m.group(1) if m else ""
 
 
+def _unclosed_bracket(lines: List[str]) -> Optional[Tuple[str, int, int]]:
+    """The first bracket of the text that is never closed: (char, line, col), or None."""
+    stack: List[Tuple[str, int, int]] = []
+    for i, text in enumerate(lines, start=1):
+        code = re.sub(r'"(?:[^"\\\n]|\\.)*"|#.*', lambda m: " " * len(m.group()), text)
+        for j, c in enumerate(code, start=1):
+            if c in "([":
+                stack.append((c, i, j))
+            elif c in ")]" and stack:
+                stack.pop()
+    return stack[0] if stack else None
+
+
+def _at_end_of_input(err: UnexpectedInput, lines: List[str]) -> bool:
+    if isinstance(err, UnexpectedEOF):
+        return True
+    tok = getattr(err, "token", None)
+    if not isinstance(err, UnexpectedToken) or tok is None:
+        return False
+    if tok.type == "$END":
+        return True
+    # the indenter's closing dedents at the end of the text carry no position of their own
+    return tok.type == "_DEDENT" and not str(tok) and (
+        tok.end_line is None or tok.end_line > len(lines)
+        or not any(ln.strip() for ln in lines[(tok.line or 1):]))
+
+
 def _syntax_diagnostic(err: UnexpectedInput, lines: List[str], file: str, bag: DiagnosticBag):
     line = max(1, getattr(err, "line", 1) or 1)
     col = max(1, getattr(err, "column", 1) or 1)
     tok = getattr(err, "token", None)
+    if _at_end_of_input(err, lines):
+        # report inside the file: at a bracket never closed, else after the last statement
+        unclosed = _unclosed_bracket(lines)
+        if unclosed is not None:
+            ch, bline, bcol = unclosed
+            bag.add("NMM001", f"unexpected end of file: {ch!r} is never closed",
+                    ast.Span(file, bline, bcol, bline, bcol + 1),
+                    f"close it with {')' if ch == '(' else ']'!r}")
+        else:
+            last = max((i for i, ln in enumerate(lines, start=1) if ln.strip()), default=1)
+            src = lines[last - 1] if last <= len(lines) else ""
+            end = len(src.rstrip()) + 1
+            bag.add("NMM001", "unexpected end of file", ast.Span(file, last, end, last, end + 1),
+                    "the last statement or block is incomplete; a block needs at least one "
+                    "indented member")
+        return len(lines) + 1
     if isinstance(err, UnexpectedToken) and tok.type in ("_INDENT", "_DEDENT"):
         line = tok.end_line or line
     src = lines[line - 1] if line <= len(lines) else ""
@@ -349,7 +396,9 @@ def _syntax_diagnostic(err: UnexpectedInput, lines: List[str], file: str, bag: D
     else:
         msg = str(err).splitlines()[0]
         span = ast.Span(file, line, col, line, col + 1)
-    expected = sorted({_describe_terminal(t) for t in (getattr(err, "expected", None)
+    # `accepts` (LALR) leaves out the lookaheads of default reductions that `expected` lists
+    expected = sorted({_describe_terminal(t) for t in (getattr(err, "accepts", None)
+                                                        or getattr(err, "expected", None)
                                                         or getattr(err, "allowed", None) or ())})
     if expected:
         if len(expected) > 8:
@@ -407,6 +456,9 @@ def parse(text: str, file: str = "<string>", bag: Optional[DiagnosticBag] = None
                 return ParseResult(None, "\n".join(removed))
             seen_lines.add(errline)
             first, last = _logical_range(lines, errline)
+            if not lines[first - 1][:1].isspace():
+                # an unindented statement is a block header or an import: nothing to drop
+                return ParseResult(None, "\n".join(removed))
             indent = lines[first - 1][: len(lines[first - 1]) - len(lines[first - 1].lstrip())]
             removed.extend(lines[first - 1:last])
             lines[first - 1] = indent + _PLACEHOLDER

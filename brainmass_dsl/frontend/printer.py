@@ -9,6 +9,8 @@ model M:
 """
 from __future__ import annotations
 
+import math
+import re
 from typing import List
 
 from . import ast
@@ -28,7 +30,10 @@ def _prec(e) -> int:
 
 def _num(e: ast.Num) -> str:
     v = e.value
-    text = str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
+    if math.isinf(v):
+        text = "1e999"  # a literal too large for a float reads back as inf
+    else:
+        text = str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
     return f"{text} {e.unit}" if e.unit else text
 
 
@@ -41,7 +46,8 @@ def format_expr(e: ast.Expr) -> str:
     if isinstance(e, ast.Call):
         return f"{e.func}({', '.join(format_expr(a) for a in e.args)})"
     if isinstance(e, ast.UnaryOp):
-        inner = _wrap(e.operand, _prec(e) if e.op != "not" else _PREC["not"], right=True)
+        inner = _wrap(e.operand, _prec(e) if e.op != "not" else _PREC["not"], right=True,
+                      group_unit=False)
         return f"not {inner}" if e.op == "not" else f"{e.op}{inner}"
     if isinstance(e, ast.BinOp):
         p = _PREC[e.op]
@@ -53,7 +59,8 @@ def format_expr(e: ast.Expr) -> str:
             return f"{left}**{right}"
         if p == 4:  # comparisons do not chain
             return f"{_wrap(e.left, p + 1)} {e.op} {_wrap(e.right, p + 1)}"
-        return f"{_wrap(e.left, p)} {e.op} {_wrap(e.right, p + 1)}"
+        group = e.op in ("*", "/")
+        return f"{_wrap(e.left, p, group_unit=group)} {e.op} {_wrap(e.right, p + 1, group_unit=group)}"
     raise TypeError(f"not an expression: {e!r}")
 
 
@@ -61,20 +68,29 @@ def _has_unit(e) -> bool:
     return isinstance(e, ast.Num) and bool(e.unit)
 
 
-def _wrap(e, min_prec: int, right: bool = False) -> str:
+def _wrap(e, min_prec: int, right: bool = False, group_unit: bool = True) -> str:
     text = format_expr(e)
     needs = _prec(e) < min_prec
-    # `2 ms` followed by an operator is fine, but after '/', '*' or '**' keep the unit grouped
-    if _has_unit(e) and min_prec > _PREC["+"]:
+    # `-2 ms` and `a + 2 ms` read well, but next to '*', '/' or '**' keep the unit grouped
+    if group_unit and _has_unit(e) and min_prec > _PREC["+"]:
         needs = True
     return f"({text})" if needs else text
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _quote(text: str) -> str:
+    """A "string" literal for `text` (the parser's escapes: \\\\ \\" \\n \\t \\r)."""
+    for a, b in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\t", "\\t"), ("\r", "\\r")):
+        text = text.replace(a, b)
+    return f'"{text}"'
 
 
 def _doc(doc) -> str:
     if doc is None:
         return ""
-    escaped = doc.replace("\\", "\\\\").replace('"', '\\"')
-    return f' "{escaped}"'
+    return " " + _quote(doc)
 
 
 def _bounds(b) -> str:
@@ -88,12 +104,11 @@ def format_member(m) -> str:
     rep = "replace " if getattr(m, "replace", False) else ""
     if isinstance(m, ast.Docstring):
         body = m.text.replace('"""', '\\"\\"\\"')
-        if "\n" in body:
+        if "\n" in body or body.endswith('"'):
             return '"""' + body.replace("\n", "\n    ") + '\n    """'
         return f'"""{body}"""'
     if isinstance(m, ast.Meta):
-        vals = ", ".join(v if v.isidentifier() else '"' + v.replace('"', '\\"') + '"'
-                         for v in m.values)
+        vals = ", ".join(v if _NAME.fullmatch(v) else _quote(v) for v in m.values)
         return f"{m.key}: {vals}"
     if isinstance(m, ast.Parameter):
         return f"parameter {m.name} = {format_expr(m.default)}{_doc(m.doc)}{_bounds(m.bounds)}"

@@ -68,7 +68,8 @@ def check(ctx):
             ctx.report("NMM108", f"the {word} of '{m.name}' is outside its bounds "
                        f"{'[' if b.lo_closed else '('}{_txt(b.lo)}, {_txt(b.hi)}"
                        f"{']' if b.hi_closed else ')'}", value_expr.span,
-                       f"choose a {word} inside the bounds, or widen them")
+                       f"choose {'a' if word == 'default' else 'an'} {word} inside the bounds, "
+                       "or widen them")
 
 
 def _is_infinite(expr):

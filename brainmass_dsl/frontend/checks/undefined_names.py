@@ -2,13 +2,15 @@
 import difflib
 
 from .. import ast
-from ..builtins import CONSTANTS, FUNCTIONS, TIME_NAME, is_noise
+from ..builtins import CONSTANTS, COUPLING_NAMES, FUNCTIONS, TIME_NAME, is_noise
 
 CODES = ("NMM101", "NMM107")
 
 
 def _known_values(ctx):
     names = set(ctx.params) | set(ctx.states) | set(ctx.inputs) | set(ctx.lets)
+    if ctx.is_coupling:
+        names |= set(COUPLING_NAMES)
     return names | set(CONSTANTS) | {TIME_NAME}
 
 

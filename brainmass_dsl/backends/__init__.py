@@ -1,0 +1,1 @@
+"""Code generators. Each backend prints the same Step IR for its target."""

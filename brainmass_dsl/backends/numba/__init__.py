@@ -1,0 +1,1 @@
+"""The Numba (CPU) backend: Step IR -> a readable, cached Python module of @njit kernels."""

@@ -1,0 +1,99 @@
+"""Render the Step IR into a Numba module (text) with the Jinja2 templates in templates/numba/."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Dict, List
+
+import jinja2
+import sympy as sp
+
+from ..._resources import data_dir
+from ...integrators.step import StepIR
+from .printer import NumbaPrinter, identifier
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+                              undefined=jinja2.StrictUndefined, trim_blocks=True,
+                              lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _names(step: StepIR) -> Dict[str, str]:
+    m = step.model
+    names = {}
+    for q in (*m.parameters, *m.states, *m.inputs):
+        names[q.name] = identifier(q.name)
+        names[q.name + "__next"] = identifier(q.name) + "__next"
+    for let in m.lets:
+        names[let.name] = identifier(let.name)
+    for d in m.delays:
+        names[d.symbol.name] = identifier(d.symbol.name)
+    return names
+
+
+def _lines(assigns, printer: NumbaPrinter) -> List[str]:
+    out = []
+    for a in assigns:
+        if a.comment:
+            out.append(f"# {a.comment}")
+        out.append(f"{printer._print(a.target)} = {printer.doprint(a.expr)}")
+    return out
+
+
+def noise_lines(n_noises: int) -> List[str]:
+    """Draw the step's standard normals: one Philox call per pair of noise sources."""
+    lines = []
+    for k in range(0, n_noises, 2):
+        if k + 1 < n_noises:
+            lines.append(f"_z{k}, _z{k + 1} = normal_pair(_seed, _g, _batch0 + _b, _n, {k // 2})")
+        else:
+            lines.append(f"_z{k} = normal(_seed, _g, _batch0 + _b, _n, {k})")
+    return lines
+
+
+def finite_check(step: StepIR, names: Dict[str, str]) -> List[str]:
+    """`_bad = i` for the first state whose next value is not finite (NaN-safe test)."""
+    lines = []
+    for i, q in enumerate(step.model.states):
+        lines.append(f"{'el' if i else ''}if not (abs({names[q.name + '__next']}) < math.inf):")
+        lines.append(f"    _bad = {i}")
+    return lines
+
+
+def metadata(step: StepIR) -> dict:
+    """What the runtime needs to call the kernel without SymPy (stored in the module)."""
+    m = step.model
+
+    def q(x):
+        return {"name": x.name, "default": x.default, "unit": x.unit_text, "factor": x.factor,
+                "lo": x.lo, "hi": x.hi, "doc": x.doc, "dim": str(x.dim)}
+
+    return {"model": m.name, "category": m.category, "source_file": m.source_file,
+            "source_hash": m.source_hash, "doc": m.doc, "aliases": list(m.aliases),
+            "scheme": step.scheme.name, "noise_kind": step.noise_kind,
+            "states": [q(x) for x in m.states], "parameters": [q(x) for x in m.parameters],
+            "inputs": [q(x) for x in m.inputs],
+            "outputs": [{"name": o.name, "unit": o.unit, "factor": o.factor, "doc": o.doc}
+                        for o in m.outputs],
+            "noises": list(m.noises), "delays": [{"state": d.state, "lag": d.lag}
+                                                 for d in m.delays],
+            "couples": m.couples is not None}
+
+
+def render_nodes_module(step: StepIR, *, cache_key: str, version: str) -> str:
+    """The module text of the independent-nodes kernel `run` for `step`."""
+    m = step.model
+    names = _names(step)
+    printer = NumbaPrinter(names)
+    outputs = [printer.doprint(m.expand_lets(o.expr)) for o in m.outputs]
+    return environment().get_template("numba/module.py.j2").render(
+        version=version, source_file=m.source_file, model_name=m.name,
+        source_hash=m.source_hash, kernel_kind="independent nodes", scheme=step.scheme,
+        cache_key=cache_key, states=m.states, params=m.parameters, inputs=m.inputs,
+        outputs=m.outputs, noises=m.noises, delays=m.delays, names=names,
+        prelude=_lines(step.prelude, printer), body=_lines(step.body, printer),
+        noise_lines=noise_lines(len(m.noises)), output_lines=outputs,
+        n_states=len(m.states), finite_check=finite_check(step, names),
+        meta_json=json.dumps(metadata(step)))

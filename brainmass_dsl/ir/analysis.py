@@ -1,0 +1,196 @@
+"""Pure analysis functions over the IR: noise classification, the Jacobian diagonal,
+common-subexpression elimination and hoisting of loop-invariant expressions.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Sequence, Set, Tuple
+
+import sympy as sp
+
+from .model import ModelIR
+
+#: seconds a single SymPy transformation may take before the compiler falls back
+SYMPY_BUDGET_S = 10.0
+
+
+@dataclass(frozen=True)
+class Assign:
+    """`target = expr` in a generated kernel; `comment` maps it back to the source."""
+
+    target: sp.Symbol
+    expr: sp.Expr
+    comment: str = ""
+
+
+class BudgetExceeded(Exception):
+    pass
+
+
+@contextmanager
+def time_budget(seconds: float = SYMPY_BUDGET_S):
+    """Raise BudgetExceeded inside the block after `seconds` (main thread only; elsewhere
+    the block runs unbounded). SymPy transformations are wrapped in this so that a
+    pathological expression cannot hang the compiler."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def _alarm(signum, frame):
+        raise BudgetExceeded()
+
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+# ------------------------------------------------------------------ noise
+def noise_kind(model: ModelIR) -> Tuple[str, Dict[str, Set[str]]]:
+    """('none' | 'additive' | 'multiplicative', {state: states its noise depends on}).
+
+    Noise is additive when no diffusion coefficient depends (through lets) on a state.
+    """
+    states = {q.symbol for q in model.states}
+    deps: Dict[str, Set[str]] = {}
+    any_noise = False
+    for s, terms in model.diffusion.items():
+        for g in terms.values():
+            any_noise = True
+            used = model.expand_lets(g).free_symbols & states
+            if used:
+                deps.setdefault(s, set()).update(x.name for x in used)
+    if not any_noise:
+        return "none", {}
+    return ("multiplicative" if deps else "additive"), deps
+
+
+# ------------------------------------------------------------------ Jacobian
+def jacobian_diagonal(model: ModelIR) -> Dict[str, sp.Expr]:
+    """d f_i / d x_i for every state, lets expanded (used by exponential Euler)."""
+    out = {}
+    for q in model.states:
+        f = model.expand_lets(model.drift[q.name])
+        out[q.name] = sp.diff(f, q.symbol)
+    return out
+
+
+# ------------------------------------------------------------------ CSE and hoisting
+def hoist(body: Sequence[Assign], invariant: Iterable[sp.Symbol]) -> Tuple[List[Assign], List[Assign]]:
+    """Split assignments into (loop-invariant prelude, per-step body), keeping order."""
+    inv = set(invariant)
+    prelude, rest = [], []
+    for a in body:
+        if a.expr.free_symbols <= inv:
+            prelude.append(a)
+            inv.add(a.target)
+        else:
+            rest.append(a)
+    return prelude, rest
+
+
+def _is_trivial(e: sp.Expr) -> bool:
+    """Not worth a temporary: a symbol or number, possibly negated or scaled by a number."""
+    if e.is_Atom:
+        return True
+    if isinstance(e, sp.Mul) and len(e.args) == 2 and e.args[0].is_Number and e.args[1].is_Atom:
+        return True
+    return False
+
+
+def hoist_subexpressions(body: Sequence[Assign], invariant: Iterable[sp.Symbol],
+                         prefix: str = "_h") -> Tuple[List[Assign], List[Assign]]:
+    """Move loop-invariant parts of per-step expressions into prelude temporaries.
+
+    In a sum or product, the invariant arguments are grouped (a*b*x*y with a, b invariant
+    becomes _h0*x*y with _h0 = a*b); invariant function calls (exp(-dt/tau)) move whole.
+    """
+    inv = set(invariant)
+    prelude: List[Assign] = []
+    memo: Dict[sp.Expr, sp.Symbol] = {}
+    names = sp.numbered_symbols(prefix, real=True)
+
+    def temp(e: sp.Expr) -> sp.Expr:
+        if _is_trivial(e):
+            return e
+        if e not in memo:
+            memo[e] = next(names)
+            prelude.append(Assign(memo[e], e))
+            inv.add(memo[e])
+        return memo[e]
+
+    def visit(e: sp.Expr) -> sp.Expr:
+        if e.is_Atom:
+            return e
+        if e.free_symbols <= inv:
+            return temp(e)
+        if isinstance(e, (sp.Add, sp.Mul)):
+            fixed = [a for a in e.args if a.free_symbols <= inv]
+            moving = [visit(a) for a in e.args if not (a.free_symbols <= inv)]
+            if len(fixed) > 1 or (fixed and not _is_trivial(fixed[0])):
+                fixed = [temp(e.func(*fixed))]
+            return e.func(*fixed, *moving)
+        return e.func(*[visit(a) for a in e.args]) if e.args else e
+
+    out = [Assign(a.target, visit(a.expr), a.comment) for a in body]
+    return prelude, out
+
+
+def cse(body: Sequence[Assign], invariant: Iterable[sp.Symbol], prefix: str = "_c",
+        budget_s: float = SYMPY_BUDGET_S) -> Tuple[List[Assign], List[Assign]]:
+    """Common subexpressions of `body` become temporaries; invariant ones go to the prelude.
+
+    Temporaries are placed right before their first use. If SymPy exceeds its time budget
+    the body is returned unchanged (correct, only less optimised).
+    """
+    inv = set(invariant)
+    if not body:
+        return [], []
+    try:
+        with time_budget(budget_s):
+            repl, reduced = sp.cse([a.expr for a in body],
+                                   symbols=sp.numbered_symbols(prefix, real=True),
+                                   optimizations=None)
+    except BudgetExceeded:
+        return [], list(body)
+    trivial = {tmp: e for tmp, e in repl if _is_trivial(e)}
+    if trivial:
+        for _ in range(len(trivial)):
+            repl = [(tmp, e.xreplace(trivial)) for tmp, e in repl if tmp not in trivial]
+            reduced = [e.xreplace(trivial) for e in reduced]
+    prelude: List[Assign] = []
+    pending: Dict[sp.Symbol, sp.Expr] = {}
+    for tmp, e in repl:
+        if e.free_symbols <= inv:
+            prelude.append(Assign(tmp, e))
+            inv.add(tmp)
+        else:
+            pending[tmp] = e
+    order = [tmp for tmp, _ in repl if tmp in pending]
+    out: List[Assign] = []
+    emitted: Set[sp.Symbol] = set()
+
+    def need(expr):
+        wanted = set()
+        stack = [s for s in expr.free_symbols if s in pending and s not in emitted]
+        while stack:
+            s = stack.pop()
+            if s in wanted:
+                continue
+            wanted.add(s)
+            stack.extend(x for x in pending[s].free_symbols if x in pending and x not in emitted)
+        for tmp in order:
+            if tmp in wanted:
+                out.append(Assign(tmp, pending[tmp]))
+                emitted.add(tmp)
+
+    for a, e in zip(body, reduced):
+        need(e)
+        out.append(Assign(a.target, e, a.comment))
+    return prelude, out

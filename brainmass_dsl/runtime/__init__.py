@@ -1,0 +1,1 @@
+"""Runtime: the per-step model API, the Simulator and results."""

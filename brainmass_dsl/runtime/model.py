@@ -1,0 +1,354 @@
+"""The per-step model API, compatible with brainmass:
+
+    m = bm.JansenRitStep(in_size=80, Ae=3.5, method="heun")
+    m.init_all_states(batch_size=None)
+    eeg = m.update(E_inp=220.0)          # one step of environ dt; returns the outputs
+    m.M.value                            # a state, in its declared unit (mV)
+
+The same compiled kernel that runs whole simulations advances one step here.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..compiler import compile_nodes
+from ..integrators.schemes import DEFAULT, get as get_scheme
+from . import environ
+from .values import broadcast_param, magnitude_in
+
+
+def _in_size_tuple(in_size) -> Tuple[int, ...]:
+    if isinstance(in_size, (int, np.integer)):
+        sizes = (int(in_size),)
+    else:
+        try:
+            sizes = tuple(int(s) for s in in_size)
+        except TypeError:
+            raise TypeError(f"in_size must be an int or a tuple of ints, got {in_size!r}") from None
+    if not sizes or any(s < 1 for s in sizes):
+        raise ValueError(f"in_size must be positive, got {in_size!r}")
+    return sizes
+
+
+class StateView:
+    """`model.x`: `.value` reads and writes a state in its declared unit."""
+
+    def __init__(self, model: "Model", index: int):
+        self._model, self._i = model, index
+
+    @property
+    def value(self) -> np.ndarray:
+        m = self._model
+        m._require_states()
+        q = m._meta["states"][self._i]
+        return m._shape_out(m._state[self._i] / q["factor"])
+
+    @value.setter
+    def value(self, v) -> None:
+        m = self._model
+        m._require_states()
+        q = m._meta["states"][self._i]
+        arr = magnitude_in(v, q["unit"], f"state {q['name']!r}", m.name)
+        m._state[self._i] = broadcast_param(arr, q["name"], m.in_size, m._batch, m.name) * q["factor"]
+
+    def __repr__(self):
+        q = self._model._meta["states"][self._i]
+        return f"<state {q['name']} [{q['unit']}] of {self._model.name}>"
+
+
+class ParamView:
+    """`model.a`: `.value()` gives the current value in its declared unit (as brainstate)."""
+
+    def __init__(self, model: "Model", name: str):
+        self._model, self._name = model, name
+
+    def value(self):
+        return self._model.get_param(self._name)
+
+    def __repr__(self):
+        return f"<parameter {self._name} = {self.value()!r} of {self._model.name}>"
+
+
+class Model:
+    """A compiled node model: parameters, states and a one-step `update`.
+
+    Subclasses are made per .nmm model by `model_class`; their `__init__` takes `in_size`,
+    `method=` (integrator, default exp_euler as in brainmass), every parameter by name (a
+    scalar, per node `in_size`, per batch `(B,)` or `(B,) + in_size`), `init_<state>=`
+    (a value, an array or a callable(shape)) and `seed=` for the noise.
+    """
+
+    _block = None          # ResolvedBlock
+    _program = None
+    _default_method = DEFAULT
+
+    def __init__(self, in_size=1, *, method: Optional[str] = None, name: Optional[str] = None,
+                 seed: int = 0, **kwargs):
+        self.in_size = _in_size_tuple(in_size)
+        self.n_nodes = int(np.prod(self.in_size))
+        self.name = name or type(self).__name__
+        self.method = get_scheme(method or self._default_method).name
+        self.kernel = compile_nodes(self._block, self.method, program=self._program)
+        self._meta = self.kernel.meta
+        self.seed = int(seed)
+        self._param_index = {q["name"]: i for i, q in enumerate(self._meta["parameters"])}
+        self._state_index = {q["name"]: i for i, q in enumerate(self._meta["states"])}
+        self._input_index = {q["name"]: i for i, q in enumerate(self._meta["inputs"])}
+        self._output_index = {o["name"]: i for i, o in enumerate(self._meta["outputs"])}
+        self._params: Dict[str, Any] = {}
+        self._inits: Dict[str, Any] = {}
+        self._noise: Dict[str, Any] = {}
+        self._state: Optional[np.ndarray] = None
+        self._batch = 1
+        self._batch_size: Optional[int] = None
+        self._step = 0
+        self._hist = None
+        self._lags = None
+        for key, value in kwargs.items():
+            self._set_kwarg(key, value)
+
+    # ---------------------------------------------------------------- construction
+    def _set_kwarg(self, key: str, value) -> None:
+        if key in self._param_index:
+            self.set_params(**{key: value})
+        elif key.startswith("init_") and key[5:] in self._state_index:
+            self._inits[key[5:]] = value
+        elif key.endswith("_init") and key[:-5] in self._state_index:
+            self._inits[key[:-5]] = value
+        else:
+            options = (list(self._param_index) + [f"init_{s}" for s in self._state_index])
+            close = difflib.get_close_matches(key, options, n=1)
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument "
+                            f"{key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                            + f" (parameters: {', '.join(self._param_index) or 'none'})")
+
+    def set_params(self, **values) -> None:
+        """Change parameters (never recompiles). Values are checked and converted now."""
+        for key, v in values.items():
+            if key not in self._param_index:
+                close = difflib.get_close_matches(key, list(self._param_index), n=1)
+                raise TypeError(f"{self.name} has no parameter {key!r}"
+                                + (f"; did you mean {close[0]!r}?" if close else ""))
+            q = self._meta["parameters"][self._param_index[key]]
+            arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+            self._check_param_shape(arr, key)
+            self._params[key] = arr
+
+    def _check_param_shape(self, arr: np.ndarray, key: str) -> None:
+        ok = arr.ndim == 0 or arr.shape == self.in_size or arr.ndim == 1 or \
+            arr.shape[1:] == self.in_size or (arr.ndim == 2 and arr.shape[1] == self.n_nodes)
+        if not ok:
+            raise ValueError(f"parameter {key!r} of {self.name} has shape {arr.shape}; expected "
+                             f"a scalar, {self.in_size} (per node), (B,) (per batch element) or "
+                             f"(B,) + {self.in_size}")
+
+    def get_param(self, name: str):
+        """The current value of a parameter in its declared unit (default if never set)."""
+        q = self._meta["parameters"][self._param_index[name]]
+        if name in self._params:
+            return self._params[name]
+        return q["default"] / q["factor"]
+
+    def param_array(self, batch: int) -> np.ndarray:
+        """All parameters as a (P, batch, n_nodes) array in canonical units."""
+        out = np.empty((len(self._param_index), batch, self.n_nodes))
+        for name, i in self._param_index.items():
+            q = self._meta["parameters"][i]
+            value = self._params.get(name)
+            if value is None:
+                out[i] = q["default"]
+            else:
+                out[i] = broadcast_param(value, name, self.in_size, batch, self.name) * q["factor"]
+        return out
+
+    # ---------------------------------------------------------------- states
+    def init_all_states(self, batch_size: Optional[int] = None):
+        """Allocate the states at their initial values; `batch_size` adds a batch axis."""
+        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+            raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+        self._batch_size = None if batch_size is None else int(batch_size)
+        self._batch = self._batch_size or 1
+        B, N = self._batch, self.n_nodes
+        self._state = np.empty((len(self._state_index), B, N))
+        for name, i in self._state_index.items():
+            q = self._meta["states"][i]
+            init = self._inits.get(name)
+            if init is None:
+                self._state[i] = q["default"]
+                continue
+            if callable(init) and not hasattr(init, "magnitude"):
+                shape = ((self._batch_size,) if self._batch_size else ()) + self.in_size
+                try:
+                    init = init(shape)
+                except TypeError:
+                    init = init(self.in_size, self._batch_size)
+            arr = magnitude_in(init, q["unit"], f"init_{name}", self.name)
+            self._state[i] = broadcast_param(arr, f"init_{name}", self.in_size, B, self.name) \
+                * q["factor"]
+        self._step = 0
+        self._hist = None
+        return self
+
+    init_state = init_all_states
+    reset_state = init_all_states
+
+    def _require_states(self) -> None:
+        if self._state is None:
+            self.init_all_states()
+
+    def _shape_out(self, arr: np.ndarray) -> np.ndarray:
+        """(B, N) -> (batch?,) + in_size."""
+        shape = ((self._batch_size,) if self._batch_size else ()) + self.in_size
+        return arr.reshape(shape)
+
+    # ---------------------------------------------------------------- inputs
+    def input_array(self, args: Sequence, kwargs: Dict[str, Any], batch: int) -> np.ndarray:
+        """Inputs of one step as an (I, batch, n_nodes) canonical array (defaults filled)."""
+        names = list(self._input_index)
+        if len(args) > len(names):
+            raise TypeError(f"{self.name}.update() takes {len(names)} input"
+                            f"{'s' if len(names) != 1 else ''} ({', '.join(names)}), "
+                            f"{len(args)} given")
+        values = dict(zip(names, args))
+        for k, v in kwargs.items():
+            if k not in self._input_index:
+                close = difflib.get_close_matches(k, names, n=1)
+                raise TypeError(f"{self.name} has no input {k!r}"
+                                + (f"; did you mean {close[0]!r}?" if close else "")
+                                + f" (inputs: {', '.join(names) or 'none'})")
+            if k in values:
+                raise TypeError(f"input {k!r} of {self.name} given twice")
+            values[k] = v
+        out = np.empty((len(names), batch, self.n_nodes))
+        for name, i in self._input_index.items():
+            q = self._meta["inputs"][i]
+            v = values.get(name)
+            if v is None:
+                out[i] = q["default"]
+            else:
+                arr = magnitude_in(v, q["unit"], f"input {name!r}", self.name)
+                out[i] = broadcast_param(arr, f"input {name!r}", self.in_size, batch,
+                                         self.name) * q["factor"]
+        return out
+
+    # ---------------------------------------------------------------- delays
+    def _delay_buffers(self, params: np.ndarray, dt: float, batch: int):
+        """(lags (D, B, N) in steps, ring buffers (D, L, B, N) filled with the states)."""
+        delays = self._meta["delays"]
+        lags = np.zeros((len(delays), batch, self.n_nodes), dtype=np.int64)
+        for d, spec in enumerate(delays):
+            lag_ms = params[self._param_index[spec["lag"]]]
+            if (lag_ms < 0).any():
+                raise ValueError(f"delay parameter {spec['lag']!r} of {self.name} is negative")
+            lags[d] = np.rint(lag_ms / dt).astype(np.int64)
+        length = int(lags.max()) + 1 if len(delays) else 1
+        hist = np.empty((len(delays), length, batch, self.n_nodes))
+        for d, spec in enumerate(delays):
+            hist[d] = self._state[self._state_index[spec["state"]]][None]
+        return lags, hist
+
+    # ---------------------------------------------------------------- stepping
+    def advance(self, n_steps: int, dt: float, inputs: np.ndarray, in_tstride: int, *,
+                rec: np.ndarray, rec_pos: np.ndarray, n_transient: int, sample_every: int,
+                seed: int, parallel: Optional[bool] = None) -> np.ndarray:
+        """Run the kernel for `n_steps` from the model's current step; returns the status."""
+        B, N = self._batch, self.n_nodes
+        params = self.param_array(B)
+        if self._hist is None or self._lags is None or self._hist_dt != dt:
+            self._lags, self._hist = self._delay_buffers(params, dt, B)
+            self._hist_dt = dt
+        status = np.zeros((B, N, 2), dtype=np.int64)
+        if parallel is None:
+            parallel = B * N >= 64
+        run = self.kernel.runner(parallel)
+        run(self._state, params, inputs, in_tstride, np.uint64(seed & (2 ** 64 - 1)), 0,
+            self._step, n_steps, float(dt), rec, rec_pos, n_transient, sample_every,
+            self._lags, self._hist, status)
+        return status
+
+    def update(self, *args, **inputs):
+        """Advance one step of `environ` dt; return the outputs after the step."""
+        self._require_states()
+        dt = environ.get_dt()
+        B, N = self._batch, self.n_nodes
+        inp = self.input_array(args, inputs, B)[None]
+        n_out = len(self._output_index)
+        rec = np.zeros((1, n_out, B, N))
+        rec_pos = np.array([-1] * len(self._state_index) + list(range(n_out)), dtype=np.int64)
+        status = self.advance(1, dt, inp, 0, rec=rec, rec_pos=rec_pos, n_transient=self._step,
+                              sample_every=1, seed=self.seed, parallel=False)
+        if status[..., 0].any():
+            from .errors import diverged_error
+
+            raise diverged_error(self, status, dt, partial=None)
+        self._step += 1
+        outs = [self._shape_out(rec[0, i] * o["factor"])
+                for i, o in enumerate(self._meta["outputs"])]
+        self._last_outputs = outs
+        if len(outs) == 1:
+            return outs[0]
+        return tuple(outs)
+
+    __call__ = update
+
+    def outputs(self, **inputs) -> Dict[str, np.ndarray]:
+        """Every output at the current state (inputs at their defaults unless given)."""
+        self._require_states()
+        B = self._batch
+        out = np.zeros((len(self._output_index), B, self.n_nodes))
+        t = self._step * (environ.get("dt") or 0.0)
+        self.kernel.module.outputs_now(self._state, self.param_array(B),
+                                       self.input_array((), inputs, B)[None], t, out)
+        return {o["name"]: self._shape_out(out[i] * o["factor"])
+                for i, o in enumerate(self._meta["outputs"])}
+
+    # ---------------------------------------------------------------- attribute access
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        meta = self.__dict__.get("_meta")
+        if meta is None:
+            raise AttributeError(name)
+        if name in self._state_index:
+            return StateView(self, self._state_index[name])
+        if name in self._param_index:
+            return ParamView(self, name)
+        if name in self._output_index:
+            return lambda **inp: self.outputs(**inp)[name]
+        raise AttributeError(f"{self.name} has no state, parameter or output {name!r}")
+
+    @property
+    def state_names(self) -> Tuple[str, ...]:
+        return tuple(self._state_index)
+
+    @property
+    def param_names(self) -> Tuple[str, ...]:
+        return tuple(self._param_index)
+
+    @property
+    def input_names(self) -> Tuple[str, ...]:
+        return tuple(self._input_index)
+
+    @property
+    def output_names(self) -> Tuple[str, ...]:
+        return tuple(self._output_index)
+
+    @property
+    def varshape(self) -> Tuple[int, ...]:
+        return self.in_size
+
+    def __repr__(self):
+        return f"{type(self).__name__}(in_size={self.in_size}, method={self.method!r})"
+
+
+def model_class(program, block_name: str) -> type:
+    """A `Model` subclass for one model block of a checked program."""
+    rb = program.block(block_name)
+    if rb.kind != "model":
+        raise TypeError(f"{block_name!r} is a {rb.kind}, not a model")
+    doc = rb.docstring or ""
+    return type(rb.name, (Model,), {"_block": rb, "_program": program, "__doc__": doc,
+                                    "__module__": "brainmass_dsl.models"})

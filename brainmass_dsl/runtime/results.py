@@ -1,0 +1,92 @@
+"""Simulation results: a mapping name -> array (time, [batch,] node...) plus `ts`, units."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Dict, Optional
+
+import numpy as np
+
+
+class Result(Mapping):
+    """`res["x"]` is an array (time, [batch,] node...) in the declared unit `res.units["x"]`;
+    `res["ts"]` are the times (ms) at the end of each recorded step."""
+
+    def __init__(self, data: Dict[str, np.ndarray], ts: np.ndarray, units: Dict[str, str],
+                 labels=None, meta: Optional[dict] = None, output=None):
+        self.data = dict(data)
+        self.ts = ts
+        self.units = dict(units)
+        self.labels = labels
+        self.meta = dict(meta or {})
+        self._output = output
+
+    def __getitem__(self, key):
+        if key == "ts":
+            return self.ts
+        if key == "output" and "output" not in self.data and self._output is not None:
+            return self._output
+        return self.data[key]
+
+    def __iter__(self):
+        yield from self.data
+        yield "ts"
+
+    def __len__(self):
+        return len(self.data) + 1
+
+    def __repr__(self):
+        shapes = ", ".join(f"{k}: {v.shape}" for k, v in self.data.items())
+        return f"Result({shapes}; {len(self.ts)} samples)"
+
+    def truncated(self, n: int) -> "Result":
+        """The first `n` samples (used for partial results of a diverged run)."""
+        return Result({k: v[:n] for k, v in self.data.items()}, self.ts[:n], self.units,
+                      self.labels, self.meta)
+
+    def to_xarray(self):
+        """An xarray.Dataset with dims (time, [batch,] node) (needs xarray)."""
+        try:
+            import xarray as xr
+        except ImportError:
+            raise ImportError("to_xarray needs xarray: pip install brainmass-dsl[io]") from None
+        vars_ = {}
+        for k, v in self.data.items():
+            dims = ["time"] + (["batch"] if self.meta.get("batched") else [])
+            dims += [f"node{i}" if i else "node" for i in range(v.ndim - len(dims))]
+            vars_[k] = (dims, v, {"units": self.units.get(k, "")})
+        coords = {"time": ("time", self.ts, {"units": "ms"})}
+        if self.labels is not None:
+            coords["node"] = ("node", np.asarray(self.labels))
+        attrs = {k: (str(v) if not isinstance(v, (int, float, str)) else v)
+                 for k, v in self.meta.items()}
+        return xr.Dataset(vars_, coords=coords, attrs=attrs)
+
+    def save(self, path) -> Path:
+        """Write `.npz` (always available) or `.nc`/`.h5` (netCDF4 via h5netcdf)."""
+        path = Path(path)
+        if path.suffix in (".nc", ".h5", ".hdf5", ".netcdf"):
+            ds = self.to_xarray()
+            try:
+                ds.to_netcdf(path, engine="h5netcdf")
+            except (ImportError, ValueError) as e:
+                raise ImportError(f"saving {path.suffix} needs h5netcdf: pip install "
+                                  f"brainmass-dsl[io] ({e})") from None
+            return path
+        if path.suffix != ".npz":
+            path = path.with_suffix(".npz")
+        arrays = {k: v for k, v in self.data.items()}
+        arrays["ts"] = self.ts
+        arrays["__units__"] = np.array([f"{k}={u}" for k, u in self.units.items()])
+        if self.labels is not None:
+            arrays["__labels__"] = np.asarray(self.labels, dtype=str)
+        np.savez(path, **arrays)
+        return path
+
+    @staticmethod
+    def load(path) -> "Result":
+        z = np.load(path, allow_pickle=False)
+        units = dict(s.split("=", 1) for s in z["__units__"]) if "__units__" in z else {}
+        labels = z["__labels__"] if "__labels__" in z else None
+        data = {k: z[k] for k in z.files if not k.startswith("__") and k != "ts"}
+        return Result(data, z["ts"], units, labels)

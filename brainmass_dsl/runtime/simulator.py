@@ -1,0 +1,271 @@
+"""`Simulator(model, dt).run(duration, ...)`: the whole time loop inside the compiled kernel.
+
+Semantics follow brainmass's Simulator (see docs): `n_steps = round(duration / dt)`;
+results are recorded at the END of each step, from step `transient` on, every
+`sample_every` steps; `ts` are those end times in ms. The run goes in chunks (a progress bar
+between chunks); chunked and unchunked runs are bit-identical because the noise is a pure
+function of (seed, step, batch, node, stream) and the state carries over.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from . import environ
+from .errors import diverged_error
+from .model import Model
+from .results import Result
+from .values import magnitude_in, to_ms
+
+DEFAULT_CHUNK = 50_000
+
+
+def n_steps_for(duration_ms: float, dt: float) -> int:
+    ratio = duration_ms / dt
+    n = int(round(ratio))
+    if abs(ratio - n) > 1e-6:
+        n = int(math.floor(ratio))
+        warnings.warn(f"duration {duration_ms} ms is not a multiple of dt = {dt} ms; running "
+                      f"{n} steps ({n * dt:g} ms)", stacklevel=3)
+    if n <= 0:
+        raise ValueError(f"duration must be at least one step of dt = {dt} ms, got "
+                         f"{duration_ms} ms")
+    return n
+
+
+class Simulator:
+    """Run a model for a duration and record states/outputs."""
+
+    def __init__(self, model, dt=None):
+        if not isinstance(model, Model) and not hasattr(model, "advance"):
+            raise TypeError(f"Simulator needs a brainmass_dsl model, got {type(model).__name__}")
+        self.model = model
+        self.dt = None if dt is None else to_ms(dt, "dt")
+        if self.dt is not None and not self.dt > 0:
+            raise ValueError(f"dt must be positive, got {self.dt} ms")
+
+    # ---------------------------------------------------------------- monitors
+    def _monitors(self, monitors) -> Tuple[List[Tuple[str, int]], Dict[str, Callable]]:
+        """[(result name, row in states+outputs)], {name: callable(model)}"""
+        m = self.model
+        table = {n: i for i, n in enumerate(m.state_names)}
+        table.update({n: len(m.state_names) + i for i, n in enumerate(m.output_names)})
+        if monitors is None:
+            return [(n, table[n]) for n in m.output_names] or \
+                [(n, table[n]) for n in m.state_names], {}
+        if isinstance(monitors, str):
+            monitors = [monitors]
+        if callable(monitors):
+            return [], {"output": monitors}
+        if isinstance(monitors, dict):
+            items = list(monitors.items())
+        else:
+            items = [(name, name) for name in monitors]
+        rows, funcs = [], {}
+        for key, what in items:
+            if callable(what):
+                funcs[key] = what
+            elif isinstance(what, str) and what in table:
+                rows.append((key, table[what]))
+            else:
+                raise ValueError(f"monitor {key!r}: {what!r} is not a state or output of "
+                                 f"{m.name}; available: {', '.join(table)}")
+        return rows, funcs
+
+    # ---------------------------------------------------------------- inputs
+    def _input_source(self, inputs, n_steps: int, dt: float, B: int):
+        """A function (s0, m) -> (array (T_in, I, B, N), t-stride) for a chunk of steps."""
+        m = self.model
+        if inputs is None:
+            const = m.input_array((), {}, B)[None]
+            return lambda s0, k: (const, 0)
+        if callable(inputs):
+            def from_callable(s0, k):
+                out = np.empty((k, len(m.input_names), B, m.n_nodes))
+                for s in range(k):
+                    i = s0 + s
+                    r = inputs(i, i * dt)
+                    if isinstance(r, dict):
+                        out[s] = m.input_array((), r, B)
+                    elif isinstance(r, (tuple, list)):
+                        out[s] = m.input_array(tuple(r), {}, B)
+                    else:
+                        out[s] = m.input_array((r,), {}, B)
+                return out, 1
+            return from_callable
+        if isinstance(inputs, dict):
+            series = {k: v for k, v in inputs.items()}
+        else:
+            if not m.input_names:
+                raise ValueError(f"{m.name} has no inputs, but inputs were given")
+            series = {m.input_names[0]: inputs}
+        per_step, const_kw = {}, {}
+        for name, v in series.items():
+            if name not in m.input_names:
+                raise ValueError(f"inputs: {m.name} has no input {name!r} "
+                                 f"(inputs: {', '.join(m.input_names)})")
+            q = m._meta["inputs"][m.input_names.index(name)]
+            arr = magnitude_in(v, q["unit"], f"input {name!r}", m.name)
+            if arr.ndim >= 1 and arr.shape[0] == n_steps and not (arr.ndim == 1 and n_steps == m.n_nodes and n_steps == 1):
+                per_step[name] = arr
+            elif arr.ndim >= 1 and arr.shape[0] != n_steps and arr.ndim > len(m.in_size):
+                raise ValueError(f"input {name!r} has {arr.shape[0]} rows but the run has "
+                                 f"{n_steps} steps")
+            else:
+                const_kw[name] = v
+        base = m.input_array((), const_kw, B)
+        if not per_step:
+            return lambda s0, k: (base[None], 0)
+        rows = {name: m.input_names.index(name) for name in per_step}
+
+        def from_arrays(s0, k):
+            out = np.broadcast_to(base, (k,) + base.shape).copy()
+            for name, arr in per_step.items():
+                q = m._meta["inputs"][rows[name]]
+                for s in range(k):
+                    from .values import broadcast_param
+
+                    out[s, rows[name]] = broadcast_param(arr[s0 + s], f"input {name!r}",
+                                                         m.in_size, B, m.name) * q["factor"]
+            return out, 1
+        return from_arrays
+
+    # ---------------------------------------------------------------- run
+    def run(self, duration, *, inputs=None, monitors=None, transient=None, sample_every=None,
+            batch_size=None, init_states: bool = True, seed: Optional[int] = None,
+            progress: bool = True, chunk_steps: Optional[int] = None, jit: bool = True) -> Result:
+        """Simulate `duration` (ms or a time quantity); returns a `Result`."""
+        m = self.model
+        dt = self.dt if self.dt is not None else environ.get_dt()
+        n_steps = n_steps_for(to_ms(duration, "duration"), dt)
+        if init_states:
+            m.init_all_states(batch_size)
+        else:
+            m._require_states()
+            if batch_size is not None and batch_size != m._batch_size:
+                raise ValueError(f"batch_size={batch_size} differs from the model's current "
+                                 f"batch ({m._batch_size}); use init_states=True")
+        if transient is None:
+            n_tr = 0
+        elif isinstance(transient, (int, np.integer)):
+            n_tr = int(transient)
+        else:
+            n_tr = int(round(to_ms(transient, "transient") / dt))
+        if not 0 <= n_tr < n_steps:
+            raise ValueError(f"transient must be within [0, {n_steps}) steps, got {n_tr}")
+        k = 1 if sample_every is None else int(sample_every)
+        if k < 1:
+            raise ValueError(f"sample_every must be >= 1, got {sample_every}")
+        rows, funcs = self._monitors(monitors)
+        if funcs or not jit:
+            return self._run_stepwise(n_steps, dt, n_tr, k, inputs, rows, funcs, seed)
+        B, N = m._batch, m.n_nodes
+        n_out = -(-(n_steps - n_tr) // k)
+        R = len(rows)
+        rec = np.zeros((n_out, R, B, N))
+        rec_pos = np.full(len(m.state_names) + len(m.output_names), -1, dtype=np.int64)
+        result_rows = []
+        for name, row in rows:
+            if rec_pos[row] < 0:
+                rec_pos[row] = len(result_rows)
+                result_rows.append(row)
+        source = self._input_source(inputs, n_steps, dt, B)
+        chunk = int(chunk_steps or DEFAULT_CHUNK)
+        seed = m.seed if seed is None else int(seed)
+        step0 = m._step
+        done = 0
+        bar = _progress(progress, n_steps)
+        try:
+            while done < n_steps:
+                size = min(chunk, n_steps - done)
+                inp, stride = source(done, size)
+                status = m.advance(size, dt, inp, stride, rec=rec, rec_pos=rec_pos,
+                                   n_transient=step0 + n_tr, sample_every=k, seed=seed)
+                if status[..., 0].any():
+                    from .errors import first_failure
+
+                    step = first_failure(status)[0]
+                    m._step = step
+                    n_ok = max(0, -(-(step - step0 - n_tr) // k))
+                    partial = self._result(rec[:n_ok], rows, rec_pos, dt, n_tr, k, n_ok, step0)
+                    raise diverged_error(m, status, dt, partial=partial)
+                m._step += size
+                done += size
+                bar.update(size)
+        finally:
+            bar.close()
+        return self._result(rec, rows, rec_pos, dt, n_tr, k, n_out, step0)
+
+    def _result(self, rec, rows, rec_pos, dt, n_tr, k, n_out, step0) -> Result:
+        m = self.model
+        data, units = {}, {}
+        S = len(m.state_names)
+        for name, row in rows:
+            meta = m._meta["states"][row] if row < S else m._meta["outputs"][row - S]
+            scale = 1.0 / meta["factor"] if row < S else meta["factor"]
+            arr = rec[:n_out, rec_pos[row]] * scale
+            shape = (arr.shape[0],) + ((m._batch_size,) if m._batch_size else ()) + m.in_size
+            data[name] = arr.reshape(shape)
+            units[name] = meta["unit"]
+        ts = ((np.arange(n_out) * k + n_tr + 1 + step0) * dt)
+        output = None
+        outs = [data[n] for n in m.output_names if n in data]
+        if outs:
+            output = outs[0] if len(outs) == 1 else tuple(outs)
+        return Result(data, ts, units, meta={"model": m.name, "dt": dt, "method": m.method,
+                                              "batched": m._batch_size is not None},
+                      output=output)
+
+    def _run_stepwise(self, n_steps, dt, n_tr, k, inputs, rows, funcs, seed) -> Result:
+        """Python loop over `update` (for monitors that are Python callables)."""
+        m = self.model
+        if seed is not None:
+            m.seed = int(seed)
+        S = len(m.state_names)
+        recorded: Dict[str, list] = {name: [] for name, _ in rows}
+        recorded.update({name: [] for name in funcs})
+        source = self._input_source(inputs, n_steps, dt, m._batch)
+        step0 = m._step
+        with environ.context(dt=dt):
+            for i in range(n_steps):
+                inp, _ = source(i, 1)
+                kw = {}
+                for j, name in enumerate(m.input_names):
+                    q = m._meta["inputs"][j]
+                    kw[name] = m._shape_out(inp[0, j] / q["factor"])
+                m.update(**kw)
+                if i >= n_tr and (i - n_tr) % k == 0:
+                    for name, row in rows:
+                        if row < S:
+                            recorded[name].append(getattr(m, m.state_names[row]).value.copy())
+                        else:
+                            recorded[name].append(m.outputs(**kw)[m.output_names[row - S]])
+                    for name, f in funcs.items():
+                        recorded[name].append(np.asarray(f(m)))
+        data = {name: np.stack(v) for name, v in recorded.items()}
+        units = {}
+        for name, row in rows:
+            meta = m._meta["states"][row] if row < S else m._meta["outputs"][row - S]
+            units[name] = meta["unit"]
+        n_out = -(-(n_steps - n_tr) // k)
+        ts = (np.arange(n_out) * k + n_tr + 1 + step0) * dt
+        return Result(data, ts, units, meta={"model": m.name, "dt": dt, "method": m.method})
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(progress, total):
+    if not progress:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="step", unit_scale=True, desc="simulating", leave=False)
