@@ -83,7 +83,9 @@ def index(extra: Sequence[os.PathLike] = ()) -> Dict[str, IndexEntry]:
 def find_file(target: str, is_path: bool, importer_dir: Optional[Path],
               extra: Sequence[os.PathLike] = ()) -> Optional[Path]:
     """The .nmm file an `import` names: a path or dotted name, relative to the importing file,
-    then each search-path folder; a bare name also matches a file of that name in subfolders."""
+    then each search-path folder; a bare name also matches a file of that name in subfolders
+    of the search-path folders (not of the importing file's folder, which may be any
+    folder, e.g. the home directory or the working directory of a text source)."""
     rel = Path(target) if is_path else Path(*target.split(".")).with_suffix(".nmm")
     roots = ([importer_dir] if importer_dir else []) + search_path(extra)
     for root in roots:
@@ -91,7 +93,7 @@ def find_file(target: str, is_path: bool, importer_dir: Optional[Path],
         if cand.is_file():
             return cand.resolve()
     if not is_path:
-        for root in roots:
+        for root in search_path(extra):
             if root.is_dir():
                 hits = sorted(root.rglob(rel.name))
                 if hits:

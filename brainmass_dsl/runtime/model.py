@@ -253,7 +253,7 @@ class Model:
     # ---------------------------------------------------------------- stepping
     def advance(self, n_steps: int, dt: float, inputs: np.ndarray, in_tstride: int, *,
                 rec: np.ndarray, rec_pos: np.ndarray, n_transient: int, sample_every: int,
-                seed: int, parallel: Optional[bool] = None) -> np.ndarray:
+                seed: int, parallel: Optional[bool] = None, noise_substeps: int = 1) -> np.ndarray:
         """Run the kernel for `n_steps` from the model's current step; returns the status."""
         B, N = self._batch, self.n_nodes
         params = self.param_array(B)
@@ -266,7 +266,7 @@ class Model:
         run = self.kernel.runner(parallel)
         run(self._state, params, inputs, in_tstride, np.uint64(seed & (2 ** 64 - 1)), 0,
             self._step, n_steps, float(dt), rec, rec_pos, n_transient, sample_every,
-            self._lags, self._hist, status)
+            self._lags, self._hist, status, int(noise_substeps))
         return status
 
     def update(self, *args, **inputs):

@@ -136,8 +136,14 @@ class Simulator:
     # ---------------------------------------------------------------- run
     def run(self, duration, *, inputs=None, monitors=None, transient=None, sample_every=None,
             batch_size=None, init_states: bool = True, seed: Optional[int] = None,
-            progress: bool = True, chunk_steps: Optional[int] = None, jit: bool = True) -> Result:
-        """Simulate `duration` (ms or a time quantity); returns a `Result`."""
+            progress: bool = True, chunk_steps: Optional[int] = None, jit: bool = True,
+            noise_substeps: int = 1) -> Result:
+        """Simulate `duration` (ms or a time quantity); returns a `Result`.
+
+        `seed` keys the counter-based noise (default: the model's seed). `noise_substeps=r`
+        makes each step's noise the sum of r finer normals, so that a run at dt*r follows the
+        same Brownian path as a run at dt (for convergence studies).
+        """
         m = self.model
         dt = self.dt if self.dt is not None else environ.get_dt()
         n_steps = n_steps_for(to_ms(duration, "duration"), dt)
@@ -183,7 +189,8 @@ class Simulator:
                 size = min(chunk, n_steps - done)
                 inp, stride = source(done, size)
                 status = m.advance(size, dt, inp, stride, rec=rec, rec_pos=rec_pos,
-                                   n_transient=step0 + n_tr, sample_every=k, seed=seed)
+                                   n_transient=step0 + n_tr, sample_every=k, seed=seed,
+                                   noise_substeps=noise_substeps)
                 if status[..., 0].any():
                     from .errors import first_failure
 

@@ -43,13 +43,36 @@ def _lines(assigns, printer: NumbaPrinter) -> List[str]:
 
 
 def noise_lines(n_noises: int) -> List[str]:
-    """Draw the step's standard normals: one Philox call per pair of noise sources."""
+    """Draw the step's standard normals: one Philox call per pair of noise sources.
+
+    With `_nsub > 1` each step's normal is the normalised sum of `_nsub` normals of a finer
+    counter grid (step g covers fine steps g*_nsub ... g*_nsub + _nsub - 1): runs at dt and at
+    dt*_nsub then follow the same Brownian path (used for strong-convergence studies).
+    """
+    if not n_noises:
+        return []
+    zs = [f"_z{k}" for k in range(n_noises)]
+    lines = ["if _nsub == 1:"]
+    lines += ["    " + x for x in _draws("_g", zs)]
+    lines += ["else:"]
+    lines += [f"    {z} = 0.0" for z in zs]
+    lines += ["    for _j in range(_nsub):"]
+    tmp = [f"_a{k}" for k in range(n_noises)]
+    lines += ["        " + x for x in _draws("_g * _nsub + _j", tmp)]
+    lines += [f"        {z} += {a}" for z, a in zip(zs, tmp)]
+    lines += ["    _sq = math.sqrt(_nsub)"]
+    lines += [f"    {z} /= _sq" for z in zs]
+    return lines
+
+
+def _draws(step: str, targets: List[str]) -> List[str]:
     lines = []
-    for k in range(0, n_noises, 2):
-        if k + 1 < n_noises:
-            lines.append(f"_z{k}, _z{k + 1} = normal_pair(_seed, _g, _batch0 + _b, _n, {k // 2})")
+    for k in range(0, len(targets), 2):
+        if k + 1 < len(targets):
+            lines.append(f"{targets[k]}, {targets[k + 1]} = normal_pair(_seed, {step}, "
+                         f"_batch0 + _b, _n, {k // 2})")
         else:
-            lines.append(f"_z{k} = normal(_seed, _g, _batch0 + _b, _n, {k})")
+            lines.append(f"{targets[k]} = normal(_seed, {step}, _batch0 + _b, _n, {k})")
     return lines
 
 
