@@ -164,9 +164,10 @@ def first_sentence(text: Optional[str]) -> str:
 
 
 def display_path(path, search: Sequence[os.PathLike] = ()) -> str:
-    """`path` relative to the search-path folder holding it (for stable docs), else as is.
+    """`path` relative to the search-path folder holding it (for stable docs).
 
-    A file of the built-in catalogue shows as `models/<sub>/<file>.nmm`.
+    A file of the built-in catalogue shows as `models/<sub>/<file>.nmm`; a file outside the
+    search path as a path relative to the working directory, or its bare name.
     """
     p = Path(path)
     for root in search_path(search):
@@ -176,7 +177,10 @@ def display_path(path, search: Sequence[os.PathLike] = ()) -> str:
             continue
         prefix = "models/" if root == builtin_models_dir().resolve() else ""
         return prefix + rel.as_posix()
-    return p.as_posix()
+    try:  # elsewhere: relative to the working directory when below it, else the file name
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return p.name
 
 
 def _mtime(path: str) -> Optional[Tuple[float, int]]:
@@ -224,8 +228,11 @@ def _file_entries(path: Path, search: Tuple[str, ...]) -> Tuple[Tuple[ModelInfo,
     problem = None
     if errors:
         first = sorted(errors, key=lambda d: (d.span.file, d.span.line, d.span.col))[0]
+        where = f"{first.span.line}:{first.span.col}"
+        if first.span.file != key:
+            where = f"{first.span}"  # an error in an imported or extended file
         problem = f"{len(errors)} error{'s' if len(errors) != 1 else ''}, first: " \
-                  f"{first.span.line}:{first.span.col} {first.code} {first.message}"
+                  f"{where} {first.code} {first.message}"
     infos: List[ModelInfo] = []
     for name in program.main_blocks:
         rb = program.resolved.get(name)

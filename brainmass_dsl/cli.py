@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import textwrap
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -60,7 +60,7 @@ def register(cmd: Command) -> Command:
 
 def version() -> str:
     try:
-        from importlib.metadata import PackageNotFoundError, version as _v
+        from importlib.metadata import version as _v
 
         return _v("brainmass-dsl")
     except Exception:  # noqa: BLE001 - not installed (running from a checkout)

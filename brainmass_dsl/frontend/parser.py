@@ -357,6 +357,13 @@ def _syntax_diagnostic(err: UnexpectedInput, lines: List[str], file: str, bag: D
     first, _ = _logical_range(lines, line) if line <= len(lines) else (line, line)
     template = _TEMPLATES.get(_first_word(lines[first - 1] if first <= len(lines) else ""))
     hint = f"this statement should read: {template}" if template else None
+    if hint is None:
+        first_line = lines[first - 1] if first <= len(lines) else ""
+        hint = ("a file holds imports and blocks ('model NAME:' or 'coupling NAME:'), each "
+                "followed by its members indented by 4 spaces"
+                if not first_line[:1].isspace() else
+                "a member is one of: parameter, state, input, let, function, d(x)/dt = ..., "
+                "output, couples, pre(...), post(...), category:, aliases:, or a docstring")
     if isinstance(err, _IndentationError):
         bag.add("NMM002", "this line's indentation matches no enclosing block",
                 ast.Span(file, line, 1, line, len(src) - len(src.lstrip()) + 1),

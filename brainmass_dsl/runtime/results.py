@@ -58,8 +58,8 @@ class Result(Mapping):
         coords = {"time": ("time", self.ts, {"units": "ms"})}
         if self.labels is not None:
             coords["node"] = ("node", np.asarray(self.labels))
-        attrs = {k: (str(v) if not isinstance(v, (int, float, str)) else v)
-                 for k, v in self.meta.items()}
+        attrs = {k: (v if isinstance(v, (int, float, str)) and not isinstance(v, bool)
+                     else str(v)) for k, v in self.meta.items()}
         return xr.Dataset(vars_, coords=coords, attrs=attrs)
 
     def save(self, path) -> Path:

@@ -1,0 +1,137 @@
+"""The brainmass-compatible per-step API: construction, parameters, units, states, update."""
+import numpy as np
+import pint
+import pytest
+
+import brainmass_dsl as bm
+
+ureg = pint.UnitRegistry()
+
+
+def test_update_advances_one_step_and_returns_outputs(test_models):
+    bm.environ.set(dt=0.1)
+    m = test_models.LinearDecay(3)
+    m.init_all_states()
+    out = m.update()
+    np.testing.assert_allclose(out, 0.01 * np.exp(-1.0), rtol=1e-14)
+    np.testing.assert_allclose(m.x.value, out)
+    two = test_models.Oscillator(2, method="rk4")
+    x, energy = two.update()
+    assert x.shape == (2,) and energy.shape == (2,)
+
+
+def test_update_equals_simulator(test_models):
+    m = test_models.Oscillator(2, method="heun")
+    res = bm.Simulator(m, dt=0.1).run(1.0, progress=False)
+    m.init_all_states()
+    with bm.environ.context(dt=0.1):
+        xs = [m.update()[0] for _ in range(10)]
+    np.testing.assert_allclose(np.array(xs), res["x"], rtol=1e-15)
+
+
+def test_states_are_readable_and_writable_in_declared_units(test_models):
+    m = test_models.Units(2)
+    m.init_all_states()
+    np.testing.assert_allclose(m.v.value, -65.0)
+    m.v.value = np.array([-70.0, -60.0])
+    np.testing.assert_allclose(m.v.value, [-70.0, -60.0])
+    m.v.value = -0.055 * ureg.volt
+    np.testing.assert_allclose(m.v.value, -55.0)
+    with pytest.raises(ValueError, match="state 'v'.*expects a value in mV"):
+        m.v.value = 3 * ureg.ms
+
+
+def test_plain_numbers_mean_the_declared_unit(test_models):
+    # rate is declared in Hz: rate=200 means 200 Hz = 0.2 /ms
+    a = test_models.Units(1, rate=200.0)
+    b = test_models.Units(1, rate=0.2 * ureg.kHz)
+    c = test_models.Units(1, rate=200 * ureg.Hz)
+    with bm.environ.context(dt=0.1):
+        outs = []
+        for m in (a, b, c):
+            m.init_all_states()
+            m.v.value = -60.0
+            outs.append(m.update()[0])
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-14)
+    np.testing.assert_allclose(outs[0], outs[2], rtol=1e-14)
+    assert a.rate.value() == 200.0
+    # exp-Euler of dv/dt = -0.2/ms (v - v0) from -60 mV for 0.1 ms
+    np.testing.assert_allclose(outs[0], -65 + 5 * np.exp(-0.02), rtol=1e-13)
+
+
+def test_parameter_shapes(test_models):
+    g = np.array([-1.0, -2.0, -3.0, -4.0])
+    per_node = test_models.LinearDecay(4, gamma=g)
+    res = bm.Simulator(per_node, dt=0.1).run(1.0, progress=False)
+    np.testing.assert_allclose(res["x"][-1], 0.01 * np.exp(g * 1.0), rtol=1e-12)
+    per_batch = test_models.LinearDecay(4, gamma=np.array([-1.0, -2.0]))
+    res = bm.Simulator(per_batch, dt=0.1).run(1.0, batch_size=2, progress=False)
+    np.testing.assert_allclose(res["x"][-1], 0.01 * np.exp(np.array([[-1.0], [-2.0]])) * np.ones(4))
+    full = test_models.LinearDecay(4, gamma=-np.arange(1.0, 9.0).reshape(2, 4))
+    res = bm.Simulator(full, dt=0.1).run(1.0, batch_size=2, progress=False)
+    np.testing.assert_allclose(res["x"][-1], 0.01 * np.exp(-np.arange(1.0, 9.0).reshape(2, 4)))
+    multi = test_models.LinearDecay((2, 3), gamma=-np.ones((2, 3)))
+    assert bm.Simulator(multi, dt=0.1).run(1.0, progress=False)["x"].shape == (10, 2, 3)
+
+
+def test_changing_parameters_never_recompiles(test_models):
+    m = test_models.LinearDecay(4, method="heun")
+    bm.Simulator(m, dt=0.1).run(1.0, progress=False)
+    run = m.kernel.runner(False)
+    n_sigs = len(run.signatures)
+    key = m.kernel.key
+    for value in (-1.0, np.linspace(-1, -2, 4), np.array([-1.0, -3.0])):
+        m.set_params(gamma=value)
+        batch = 2 if np.ndim(value) == 1 and len(value) == 2 else None
+        bm.Simulator(m, dt=0.1).run(1.0, batch_size=batch, progress=False)
+    other = test_models.LinearDecay(7, method="heun", gamma=-5.0)
+    bm.Simulator(other, dt=0.05).run(1.0, progress=False)
+    assert len(run.signatures) == n_sigs and other.kernel.key == key
+
+
+def test_clear_errors_for_bad_arguments(test_models):
+    cls = test_models.Units
+    with pytest.raises(TypeError, match="unexpected keyword argument 'rat'; did you mean 'rate'"):
+        cls(1, rat=1.0)
+    with pytest.raises(ValueError, match="parameter 'rate' of Units contains NaN"):
+        cls(1, rate=np.nan)
+    with pytest.raises(ValueError, match="parameter 'rate' of Units expects a value in Hz"):
+        cls(1, rate=3 * ureg.mV)
+    with pytest.raises(ValueError, match="parameter 'rate' of Units has shape \\(2, 3, 4\\)"):
+        cls(2, rate=np.ones((2, 3, 4)))
+    with pytest.raises(TypeError, match="must be a number"):
+        cls(1, rate="fast")
+    m = cls(3)
+    with pytest.raises(ValueError, match="shape"):
+        bm.Simulator(m, dt=0.1).run(1.0, batch_size=2, progress=False) if m.set_params(
+            rate=np.ones(5)) is None else None
+    with pytest.raises(TypeError, match="has no input 'J'.*inputs: I"):
+        with bm.environ.context(dt=0.1):
+            cls(1).update(J=1.0)
+    with pytest.raises(ValueError, match="unknown integrator"):
+        cls(1, method="rk5")
+    with pytest.raises(ValueError, match="in_size must be positive"):
+        cls(0)
+
+
+def test_initial_states_values_arrays_and_callables(test_models):
+    m = test_models.Oscillator(3, init_x=np.array([1.0, 2.0, 3.0]), init_v=lambda shape: np.full(shape, 0.5))
+    m.init_all_states(batch_size=2)
+    assert m.x.value.shape == (2, 3)
+    np.testing.assert_allclose(m.x.value[1], [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(m.v.value, 0.5)
+
+
+def test_noise_is_reproducible_per_seed(test_models):
+    with bm.environ.context(dt=0.1):
+        a, b, c = (test_models.OU(4, seed=s) for s in (1, 1, 2))
+        xa = [a.update() for _ in range(5)]
+        xb = [b.update() for _ in range(5)]
+        xc = [c.update() for _ in range(5)]
+    np.testing.assert_array_equal(xa, xb)
+    assert not np.array_equal(xa, xc)
+
+
+def test_catalogue_names_resolve_as_attributes():
+    with pytest.raises(AttributeError, match="not a catalogue model"):
+        bm.NoSuchModelAnywhere

@@ -1,0 +1,162 @@
+"""Simulator semantics (brainmass's), chunking, noise statistics, divergence, results."""
+import math
+
+import numpy as np
+import pytest
+
+import brainmass_dsl as bm
+from brainmass_dsl.runtime.results import Result
+
+
+def sim(model, dt=0.1):
+    return bm.Simulator(model, dt=dt)
+
+
+def test_time_axis_and_lengths(test_models):
+    m = test_models.LinearDecay(2)
+    res = sim(m).run(10.0, progress=False)
+    assert res["x"].shape == (100, 2)
+    np.testing.assert_allclose(res.ts, (np.arange(100) + 1) * 0.1)
+    # brainmass: 100 steps, sample_every 3 -> ceil(100 / 3) = 34 samples
+    res = sim(m).run(10.0, sample_every=3, progress=False)
+    assert res["x"].shape == (34, 2)
+    np.testing.assert_allclose(res.ts, ((np.arange(100) + 1) * 0.1)[::3])
+    res = sim(m).run(10.0, transient=2.0, sample_every=4, progress=False)
+    np.testing.assert_allclose(res.ts, ((np.arange(100) + 1) * 0.1)[20::4])
+    res_int = sim(m).run(10.0, transient=20, sample_every=4, progress=False)
+    np.testing.assert_array_equal(res["x"], res_int["x"])
+
+
+def test_dt_from_environ_and_errors(test_models):
+    m = test_models.LinearDecay(1)
+    with pytest.raises(ValueError, match="no time step"):
+        bm.Simulator(m).run(1.0, progress=False)
+    bm.environ.set(dt=0.1)
+    assert bm.Simulator(m).run(1.0, progress=False)["x"].shape == (10, 1)
+    with bm.environ.context(dt=0.05):
+        assert bm.Simulator(m).run(1.0, progress=False)["x"].shape == (20, 1)
+    with pytest.raises(ValueError, match="at least one step"):
+        sim(m).run(0.0, progress=False)
+    with pytest.warns(UserWarning, match="not a multiple"):
+        assert sim(m).run(1.05, progress=False)["x"].shape == (10, 1)
+    with pytest.raises(ValueError, match="transient"):
+        sim(m).run(1.0, transient=10, progress=False)
+    with pytest.raises(ValueError, match="sample_every"):
+        sim(m).run(1.0, sample_every=0, progress=False)
+    with pytest.raises(ValueError, match="not a state or output.*available: x"):
+        sim(m).run(1.0, monitors=["nope"], progress=False)
+
+
+def test_inputs_array_callable_and_dict_agree(test_models):
+    m = test_models.LinearDecay(3, method="euler")
+    n = 50
+    drive = np.sin(np.arange(n) * 0.3)[:, None] * np.array([1.0, 2.0, 3.0])
+    a = sim(m).run(5.0, inputs=drive, progress=False)["x"]
+    b = sim(m).run(5.0, inputs=lambda i, t: (drive[i],), progress=False)["x"]
+    c = sim(m).run(5.0, inputs=lambda i, t: {"x_inp": drive[i]}, progress=False)["x"]
+    d = sim(m).run(5.0, inputs={"x_inp": drive}, progress=False)["x"]
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+    np.testing.assert_array_equal(a, d)
+    # explicit Euler by hand
+    x = np.full(3, 0.01)
+    for i in range(n):
+        x = x + 0.1 * (-10 * x + drive[i])
+    np.testing.assert_allclose(a[-1], x, rtol=1e-12)
+    with pytest.raises(ValueError, match="rows but the run has 50 steps"):
+        sim(m).run(5.0, inputs=np.zeros((7, 3)), progress=False)
+
+
+def test_callable_time_argument_is_step_start(test_models):
+    seen = []
+    m = test_models.LinearDecay(1)
+    sim(m).run(0.5, inputs=lambda i, t: seen.append((i, t)) or 0.0, progress=False)
+    assert seen == [(i, pytest.approx(i * 0.1)) for i in range(5)]
+
+
+def test_chunked_equals_unchunked_bitwise(test_models):
+    m = test_models.OU(7)
+    a = sim(m).run(100.0, seed=3, progress=False)["x"]
+    b = sim(m).run(100.0, seed=3, chunk_steps=37, progress=False)["x"]
+    c = sim(m).run(100.0, seed=3, chunk_steps=1, progress=False)["x"]
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+    d = sim(m).run(100.0, seed=4, progress=False)["x"]
+    assert not np.array_equal(a, d)
+
+
+def test_continuing_a_run_equals_one_long_run(test_models):
+    m = test_models.OU(3)
+    whole = sim(m).run(20.0, seed=1, progress=False)["x"]
+    first = sim(m).run(10.0, seed=1, progress=False)["x"]
+    second = sim(m).run(10.0, seed=1, init_states=False, progress=False)
+    np.testing.assert_array_equal(np.concatenate([first, second["x"]]), whole)
+    np.testing.assert_allclose(second.ts, (np.arange(100) + 101) * 0.1)
+
+
+def test_ou_stationary_statistics(test_models):
+    """OU with mu 0.5, sigma 1, tau 10 ms: mean, variance within 3%, correlation time."""
+    m = test_models.OU(2000, method="exp_euler")
+    res = sim(m, dt=0.1).run(1000.0, transient=100.0, sample_every=10, seed=11, progress=False)
+    x = res["x"]
+    assert x.mean() == pytest.approx(0.5, abs=0.03)
+    assert x.var() == pytest.approx(1.0, rel=0.03)
+    xc = x - x.mean()
+    lag = 10  # samples of 1 ms -> 10 ms = tau
+    ac = (xc[lag:] * xc[:-lag]).mean() / xc.var()
+    assert ac == pytest.approx(math.exp(-1.0), rel=0.03)
+
+
+def test_batch_shapes_and_parameter_sweep(test_models):
+    m = test_models.LinearDecay(4, gamma=np.array([-1.0, -2.0, -3.0]))
+    res = sim(m).run(1.0, batch_size=3, progress=False)
+    assert res["x"].shape == (10, 3, 4)
+    for b, g in enumerate([-1.0, -2.0, -3.0]):
+        single = sim(test_models.LinearDecay(4, gamma=g)).run(1.0, progress=False)["x"]
+        np.testing.assert_array_equal(res["x"][:, b], single)
+
+
+def test_divergence_reports_variable_node_time_and_keeps_partial(test_models):
+    m = test_models.BlowUp(3, method="euler", init_x=np.array([0.1, 1.0, 0.2]))
+    with pytest.raises(bm.SimulationDiverged) as info:
+        sim(m, dt=0.01).run(5.0, progress=False, chunk_steps=50)
+    err = info.value
+    assert err.variable == "x" and err.node == 1 and err.batch == 0
+    assert 1.0 < err.time_ms < 2.0
+    assert "state 'x' became non-finite" in str(err) and "node 1" in str(err)
+    part = err.partial
+    assert part is not None and len(part.ts) == err.step
+    assert np.isfinite(part["x"]).all() and part["x"].shape[1] == 3
+    assert part.ts[-1] < err.time_ms
+
+
+def test_state_bounds_are_enforced(test_models):
+    m = test_models.Units(1, method="euler")
+    res = sim(m).run(5.0, inputs={"I": 1000.0}, progress=False)  # mV/ms: drives v up fast
+    assert res["v"].max() == pytest.approx(50.0)
+    assert res.units["v"] == "mV"
+
+
+def test_result_save_load_and_xarray(tmp_path, test_models):
+    res = sim(test_models.Oscillator(2)).run(2.0, progress=False)
+    p = res.save(tmp_path / "run.npz")
+    back = Result.load(p)
+    np.testing.assert_array_equal(back["x"], res["x"])
+    np.testing.assert_array_equal(back.ts, res.ts)
+    assert back.units == res.units
+    ds = res.to_xarray()
+    assert ds["x"].dims == ("time", "node") and ds["x"].attrs["units"] == "1"
+    res.save(tmp_path / "run.nc")
+    import xarray as xr
+
+    np.testing.assert_array_equal(xr.open_dataset(tmp_path / "run.nc", engine="h5netcdf")["energy"],
+                                  res["energy"])
+
+
+def test_python_monitors_use_the_step_loop(test_models):
+    m = test_models.Oscillator(2, method="rk4")
+    fast = sim(m).run(3.0, monitors=["x"], progress=False)
+    slow = sim(m).run(3.0, monitors={"x": "x", "twice": lambda mod: 2 * mod.x.value},
+                      progress=False)
+    np.testing.assert_allclose(slow["x"], fast["x"], rtol=1e-14)
+    np.testing.assert_allclose(slow["twice"], 2 * fast["x"], rtol=1e-14)
