@@ -20,9 +20,11 @@ from brainmass_dsl.rng import (
     fast_fill_normals_parallel,
     fast_log_open,
     fast_normal_pair,
+    fast_normal,
     fast_sincos_2pi,
     fill_normals,
     fill_normals_parallel,
+    normal,
     normal_pair,
 )
 from brainmass_dsl.rng.philox import TWO_PI, _U, _unit, philox4x32
@@ -63,6 +65,26 @@ def fast_box_muller_only(u, out):
             sn, cs = fast_sincos_2pi(u[s, 1, n])
             out[s, n, 0] = r * cs
             out[s, n, 1] = r * sn
+
+
+@njit(cache=True)
+def user_loop_libm(x, seed, n_steps, n_batch, n_stream):
+    """(l) user-kernel pattern: x[b, k, n] += 0.1 * normal(...) inside the node loop."""
+    for s in range(n_steps):
+        for b in range(n_batch):
+            for k in range(n_stream):
+                for n in range(x.shape[2]):
+                    x[b, k, n] += 0.1 * normal(seed, s, b, n, k)
+
+
+@njit(cache=True)
+def user_loop_fast(x, seed, n_steps, n_batch, n_stream):
+    """(m) as (l) with fast_normal: plain arithmetic, so LLVM vectorises the node loop."""
+    for s in range(n_steps):
+        for b in range(n_batch):
+            for k in range(n_stream):
+                for n in range(x.shape[2]):
+                    x[b, k, n] += 0.1 * fast_normal(seed, s, b, n, k)
 
 
 def chunked(fill, out, seed, n_batch, n_node, n_stream):
@@ -126,6 +148,7 @@ def main(n_steps=4000, n_batch=1, n_node=80, n_stream=2):
     u[:, 1] = TWO_PI * np.random.default_rng(3).random(u[:, 1].shape)
     bm = np.empty((u.shape[0], n_node, 2))
     uf = u.copy()
+    xs = np.zeros((n_batch, n_stream, n_node))
     uf[:, 1] = u[:, 1] / TWO_PI
     rows = [
         ("(a) normal_pair inline, scalar loop",
@@ -154,6 +177,10 @@ def main(n_steps=4000, n_batch=1, n_node=80, n_stream=2):
         ("(j') fast_fill_normals_parallel, one call",
          lambda: fast_fill_normals_parallel(out, seed, 0, n_batch, n_node, n_stream)),
         ("(k) part of (h): own sqrt/log/sincos only", lambda: fast_box_muller_only(uf, bm)),
+        ("(l) normal() inline in a node loop (1 per call)",
+         lambda: user_loop_libm(xs, seed, n_steps, n_batch, n_stream)),
+        ("(m) fast_normal() inline in a node loop",
+         lambda: user_loop_fast(xs, seed, n_steps, n_batch, n_stream)),
     ]
     print(f"shape (steps, batch, node, stream) = {shape}: {n} normals; "
           f"numba {numba.__version__}, threads {numba.get_num_threads()}, "
@@ -167,7 +194,7 @@ def main(n_steps=4000, n_batch=1, n_node=80, n_stream=2):
     e, f, k = res[rows[7][0]], res[rows[8][0]], res[rows[15][0]]
     print(f"libm share of the serial cost (f / (e + f)): {100 * f / (e + f):.0f} %; "
           f"own log/sincos share (k / (e + k)): {100 * k / (e + k):.0f} %")
-    for a, b in [(0, 10), (1, 11), (2, 12), (3, 13), (4, 14)]:
+    for a, b in [(0, 10), (1, 11), (2, 12), (3, 13), (4, 14), (16, 17)]:
         print(f"speed-up {rows[b][0][:4]} over {rows[a][0][:4]}: "
               f"{res[rows[a][0]] / res[rows[b][0]]:.1f}x")
     return res

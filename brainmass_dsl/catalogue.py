@@ -203,26 +203,36 @@ def _use_case(rb) -> str:
     return first_sentence(rb.docstring)
 
 
-# (path) -> (dependency stamps, infos, problem text or None)
-_CACHE: Dict[str, Tuple[Dict[str, object], Tuple[ModelInfo, ...], Optional[str]]] = {}
+# (path, check) -> (dependency stamps, infos, problem text or None)
+_CACHE: Dict[Tuple[str, bool], Tuple[Dict[str, object], Tuple[ModelInfo, ...],
+                                     Optional[str]]] = {}
 
 
-def _file_entries(path: Path, search: Tuple[str, ...]) -> Tuple[Tuple[ModelInfo, ...],
-                                                                Optional[str]]:
+def _self_contained(module) -> bool:
+    """True when a file neither imports nor extends anything outside itself, so that what
+    it defines does not depend on the search path."""
+    if module is None or module.imports:
+        return False
+    own = {b.name for b in module.blocks} | {a for b in module.blocks for a in b.meta("aliases")}
+    return all(b.extends is None or b.extends in own for b in module.blocks)
+
+
+def _file_entries(path: Path, search: Tuple[str, ...], check: bool = False
+                  ) -> Tuple[Tuple[ModelInfo, ...], Optional[str]]:
     """Every block of one file (cached by the mtimes of the file and its dependencies)."""
     key = str(path)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0].get("__search__") == search and \
+    hit = _CACHE.get((key, check))
+    if hit is not None and hit[0].get("__search__") in (None, search) and \
             all(_mtime(f) == stamp for f, stamp in hit[0].items() if f != "__search__"):
         return hit[1], hit[2]
     from .frontend import load_program
 
     stamp = _mtime(key)
     try:
-        program = load_program(path, search=search, raise_errors=False)
+        program = load_program(path, search=search, raise_errors=False, check=check)
     except Exception as e:  # a front-end bug must not hide the rest of the catalogue
         infos, problem = (), f"internal error while reading the file: {e!r}"
-        _CACHE[key] = ({key: stamp, "__search__": search}, infos, problem)
+        _CACHE[(key, check)] = ({key: stamp, "__search__": search}, infos, problem)
         return infos, problem
     errors = program.bag.errors
     problem = None
@@ -253,10 +263,10 @@ def _file_entries(path: Path, search: Tuple[str, ...]) -> Tuple[Tuple[ModelInfo,
             extends=rb.block.extends,
             n_errors=n_err,
         ))
-    deps = {f: _mtime(f) for f in program.modules}
+    deps: Dict[str, object] = {f: _mtime(f) for f in program.modules}
     deps[key] = stamp
-    deps["__search__"] = search
-    _CACHE[key] = (deps, tuple(infos), problem)
+    deps["__search__"] = None if _self_contained(program.modules.get(key)) else search
+    _CACHE[(key, check)] = (deps, tuple(infos), problem)
     return tuple(infos), problem
 
 
@@ -278,17 +288,21 @@ def _files(search: Sequence[os.PathLike]) -> List[Path]:
     return out
 
 
-def list_blocks(search: Sequence[os.PathLike] = (), kind: Optional[str] = None) -> ModelList:
+def list_blocks(search: Sequence[os.PathLike] = (), kind: Optional[str] = None,
+                check: bool = False) -> ModelList:
     """Every block on the search path (`kind` = 'model', 'coupling' or None for both).
 
-    The first definition of a name on the search path wins, as for imports.
+    The first definition of a name on the search path wins, as for imports. Files are
+    parsed and their `extends` resolved; `check=True` also runs the semantic checks (slower),
+    so that `.problems` and `ModelInfo.n_errors` report every error, not only syntax, import
+    and `extends` errors.
     """
     search_key = tuple(str(p) for p in search_path(search))  # includes BRAINMASS_MODEL_PATH
     entries: List[ModelInfo] = []
     problems: List[Tuple[Path, str]] = []
     taken = set()
     for f in _files(search):
-        infos, problem = _file_entries(f, search_key)
+        infos, problem = _file_entries(f, search_key, check)
         if problem:
             problems.append((f, problem))
         for info in infos:
@@ -301,19 +315,20 @@ def list_blocks(search: Sequence[os.PathLike] = (), kind: Optional[str] = None) 
     return ModelList(entries, problems)
 
 
-def list_models(search: Sequence[os.PathLike] = (), category: Optional[str] = None) -> ModelList:
+def list_models(search: Sequence[os.PathLike] = (), category: Optional[str] = None,
+                check: bool = False) -> ModelList:
     """The `model` blocks on the search path as `ModelInfo`s, sorted by category and name.
 
     `search`: extra folders (searched before `BRAINMASS_MODEL_PATH` and the built-in
     `models/`). `category`: keep only that category. `.to_table()` prints the result;
-    `.problems` lists files that have errors.
+    `.problems` lists files that have errors (with `check=True`: every error).
     """
-    return list_blocks(search, "model").filter(category)
+    return list_blocks(search, "model", check).filter(category)
 
 
-def list_couplings(search: Sequence[os.PathLike] = ()) -> ModelList:
+def list_couplings(search: Sequence[os.PathLike] = (), check: bool = False) -> ModelList:
     """The `coupling` blocks on the search path (n_state_vars is 0 for these)."""
-    return list_blocks(search, "coupling")
+    return list_blocks(search, "coupling", check)
 
 
 def find_model(name: str, search: Sequence[os.PathLike] = (),

@@ -298,7 +298,8 @@ register(Command(
                 f"'{os.pathsep}') and --path folders. A new .nmm file in one of them appears "
                 "here without touching Python. The table shows the name, category, number of "
                 "state variables and use case (the 'use_case:' metadata, or the first sentence "
-                "of the docstring); couplings are listed below it.",
+                "of the docstring); couplings are listed below it. Files that cannot be parsed are "
+                "reported on the standard error; 'brainmass check' runs every check.",
     examples="brainmass list\n"
              "brainmass list --category physiological\n"
              "brainmass list --path ~/my_models --format json\n"
@@ -322,18 +323,45 @@ def _split_target(target: str) -> Tuple[Optional[str], Optional[str]]:
     return None, target
 
 
-def _load(path, search) -> "object":
-    from .frontend import NmmError, load_program
+def _render_diagnostics(diags, bag) -> str:
+    names = {f: _display(f) for f in bag.sources}
+    sources = {names.get(f, f): t for f, t in bag.sources.items()}
+    return "\n\n".join(replace(d, span=replace(d.span, file=names.get(
+        d.span.file, _display(d.span.file)))).render(sources) for d in diags)
 
-    try:
-        return load_program(path, search=search, raise_errors=True)
-    except NmmError as e:
-        names = {f: _display(f) for f in e.bag.sources}
-        sources = {names.get(f, f): t for f, t in e.bag.sources.items()}
-        text = "\n\n".join(replace(d, span=replace(d.span, file=names.get(
-            d.span.file, _display(d.span.file)))).render(sources) for d in e.diagnostics)
-        raise CliError(f"{_display(str(path))} has errors; fix them first "
-                       f"(brainmass check {_display(str(path))}):\n\n{text}") from None
+
+def _load(path, search) -> "object":
+    """The program of a file; a file that does not even parse is a CliError."""
+    from .frontend import load_program
+
+    program = load_program(path, search=search, raise_errors=False)
+    if not program.resolved and program.bag.errors:
+        raise CliError(f"{_display(str(path))} has errors; fix them first (brainmass check "
+                       f"{_display(str(path))}):\n\n"
+                       + _render_diagnostics(program.bag.errors, program.bag))
+    return program
+
+
+def _errors_of(program, name: str) -> list:
+    """The errors located in block `name` or in one of its bases."""
+    rb = program.resolved[name]
+    spans = [rb.block.span] + [program.resolved[b].block.span for b in rb.bases
+                               if b in program.resolved]
+    return [d for d in program.bag.errors
+            if any(d.span.file == s.file and s.line <= d.span.line <= s.end_line
+                   for s in spans)]
+
+
+def _checked(program, name: str) -> Tuple[object, str]:
+    """(program, name) when block `name` has no errors, else a CliError listing them.
+
+    Errors elsewhere in the file do not prevent describing a valid block."""
+    errors = _errors_of(program, name)
+    if errors:
+        where = _display(program.resolved[name].file)
+        raise CliError(f"{name} has errors; fix them first (brainmass check {where}):\n\n"
+                       + _render_diagnostics(errors, program.bag))
+    return program, name
 
 
 def _resolve_targets(args) -> List[Tuple[object, str]]:
@@ -348,17 +376,13 @@ def _resolve_targets(args) -> List[Tuple[object, str]]:
             blocks = blocks.filter(args.category)
         programs: Dict[str, object] = {}
         for b in blocks:
-            if b.n_errors:
-                _err(f"warning: skipping {b.name} ({_display(str(b.path))} has errors)")
-                continue
-            key = str(b.path)
-            if key not in programs:
-                try:
+            try:
+                key = str(b.path)
+                if key not in programs:
                     programs[key] = _load(b.path, search)
-                except CliError as e:
-                    _err(f"warning: skipping {b.name}: {str(e).splitlines()[0]}")
-                    continue
-            out.append((programs[key], b.name))
+                out.append(_checked(programs[key], b.name))
+            except CliError as e:
+                _err(f"warning: skipping {b.name}: {str(e).splitlines()[0].rstrip(':')}")
         return out
     if not args.targets:
         raise CliError("name a model (or a file), or use --all; see 'brainmass list'",
@@ -372,7 +396,7 @@ def _resolve_targets(args) -> List[Tuple[object, str]]:
             if block is None:
                 if not program.main_blocks:
                     raise CliError(f"{file} defines no model")
-                out.extend((program, n) for n in program.main_blocks)
+                out.extend(_checked(program, n) for n in program.main_blocks)
                 continue
             try:
                 name = program.block(block).name
@@ -381,13 +405,16 @@ def _resolve_targets(args) -> List[Tuple[object, str]]:
                 raise CliError(f"{file} has no block named {block!r}"
                                + (f"; did you mean {', '.join(close)}?" if close else
                                   f"; it defines {', '.join(program.main_blocks)}")) from None
-            out.append((program, name))
+            out.append(_checked(program, name))
             continue
         try:
             path, name = find_model(block, search)
         except UnknownModelError as e:
             raise CliError(str(e)) from None
-        out.append((_load(path, search), name))
+        program = _load(path, search)
+        if name not in program.resolved:
+            raise CliError(f"{_display(str(path))} no longer defines {name!r}")
+        out.append(_checked(program, name))
     return out
 
 

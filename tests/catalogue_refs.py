@@ -17,7 +17,8 @@ to the compiler's canonical units:
 - `rhs(y, p, u, t[, past])` -> dict of derivatives, canonical units per ms. `y`, `p`, `u` are
   dicts of floats or arrays. Models with `delays` also get `past(state, lag_ms)`, the state's
   value lag_ms ago (the initial state before t = 0).
-- `outputs`: name -> f(y, p, u), the model's outputs (first = default monitor).
+- `outputs`: name -> f(y, p, u), every output of the model in order (first = default
+  monitor), states included (`_state("x")`).
 - `integrate_ms`: length of the comparison run (short for chaotic models).
 - `behaviour(sim)`: a check from the paper; `sim(params=None, inputs=None, init=None,
   t_ms=None, sample_ms=None)` returns `(t, traj)` with `traj[name]` arrays over time for every
@@ -57,6 +58,11 @@ class Ref:
     method: str = "DOP853"
     sample_ms: float = 0.1
     slow: bool = False                             # behaviour check takes more than ~2 s
+
+
+def _state(name):
+    """An output that is a state itself."""
+    return lambda y, p, u: y[name]
 
 
 def sigmoid(x):
@@ -180,10 +186,13 @@ def simulate(ref: Ref, params=None, inputs=None, init=None, t_ms=None, sample_ms
     return t_eval, traj
 
 
-def simulator(ref: Ref):
-    """A `sim` callable for `ref.behaviour`, backed by the solve_ivp reference."""
+def simulator(ref: Ref, rtol=1e-9, atol=1e-11):
+    """A `sim` callable for `ref.behaviour`, backed by the solve_ivp reference (tolerances
+    looser than the comparison run's, tight enough for every behavioural assertion)."""
 
     def sim(params=None, inputs=None, init=None, t_ms=None, sample_ms=None, **kw):
+        kw.setdefault("rtol", rtol)
+        kw.setdefault("atol", atol)
         return simulate(ref, params=params, inputs=inputs, init=init, t_ms=t_ms,
                         sample_ms=sample_ms, **kw)
 
@@ -280,10 +289,13 @@ def _vdp_behaviour(sim):
     assert abs(x.max() - 2.0086) < 5e-3 and abs(x.min() + 2.0086) < 5e-3, (x.min(), x.max())
     assert abs(_period(tt, x) - 6.6633) < 5e-3
     # relaxation oscillation for mu = 10: period ~ (3 - 2 ln 2) mu
-    t, tr = sim(params={"mu": 10.0}, inputs={"x_inp": 0.0, "y_inp": 0.0}, t_ms=400.0,
+    # (two-term asymptotics, e.g. Strogatz, Nonlinear Dynamics and Chaos, sec. 7.5)
+    mu = 10.0
+    t, tr = sim(params={"mu": mu}, inputs={"x_inp": 0.0, "y_inp": 0.0}, t_ms=400.0,
                 sample_ms=0.01)
     tt, x = _tail(t, tr["x"], 0.5)
-    assert abs(_period(tt, x) / ((3 - 2 * math.log(2)) * 10.0) - 1) < 0.1
+    asymptotic = (3 - 2 * math.log(2)) * mu + 7.014 * mu ** (-1 / 3)
+    assert abs(_period(tt, x) / asymptotic - 1) < 0.05
     assert abs(np.abs(x).max() - 2.0) < 0.05
 
 
@@ -301,16 +313,22 @@ def _fhn_behaviour(sim):
     # sub-threshold constant input (brainmass oracle regime): a new fixed point V ~ 0.0954
     t, tr = sim(inputs={"V_inp": 0.3, "w_inp": 0.0}, init={"V": 0.1, "w": 0.0}, t_ms=1000.0)
     assert abs(tr["V"][-1] - 0.0953636) < 1e-4
-    # supra-threshold input: relaxation oscillation (fast jumps between the cubic's outer
-    # branches, slow drift along them)
-    t, tr = sim(inputs={"V_inp": 1.0, "w_inp": 0.0}, t_ms=2000.0)
+    # supra-threshold input: the fixed point moves onto the cubic's middle branch and loses
+    # stability; V oscillates between the outer branches (V ~ 0.1 and ~ 0.77)
+    t, tr = sim(inputs={"V_inp": 1.0, "w_inp": 0.0}, t_ms=2000.0, sample_ms=0.05)
     tt, V = _tail(t, tr["V"], 0.5)
-    assert V.max() - V.min() > 0.8
-    period = _period(tt, V)
-    assert 20.0 < period < 200.0, period
-    dV = np.abs(np.diff(V)) / (tt[1] - tt[0])
-    # relaxation: the fastest phase is much faster than the average rate of change
-    assert dV.max() > 5 * (V.max() - V.min()) / period * 2
+    assert V.min() < 0.15 and V.max() > 0.75
+    assert abs(_period(tt, V) - 30.55) < 0.5
+    # with a strong time-scale separation (tau = 200 ms) it is a relaxation oscillation: fast
+    # jumps between the branches, slow drift along them (a sinusoid would spend 2/3 of its
+    # period above half its maximal speed and ~22 % in the middle third of its range)
+    t, tr = sim(params={"tau": 200.0}, inputs={"V_inp": 1.0, "w_inp": 0.0}, t_ms=8000.0,
+                sample_ms=0.05)
+    tt, V = _tail(t, tr["V"], 0.5)
+    speed = np.abs(np.gradient(V, tt))
+    assert np.mean(speed > 0.5 * speed.max()) < 0.12
+    middle = (V > V.min() + np.ptp(V) / 3) & (V < V.max() - np.ptp(V) / 3)
+    assert np.mean(middle) < 0.12
 
 
 # ---- Threshold-linear E/I (Chaudhuri et al. 2015), documented -I leak
@@ -353,15 +371,20 @@ def _g2d_behaviour(sim):
     assert np.allclose(ends, ends[0], atol=1e-6)
     V, W = ends[0]
     assert abs(-V ** 3 + 3 * V ** 2 + W) < 1e-6 and abs(-2 - 10 * V - W) < 1e-6
-    # excitability: a supra-threshold kick gives a large excursion before returning to rest
-    t, tr = sim(inputs=zero, init={"V": V + 1.0, "W": W}, t_ms=3000.0)
-    assert tr["V"].max() > V + 2.0 and abs(tr["V"][-1] - V) < 1e-4
-    # bistable regime (a=1, b=0, c=-5): two stable states depending on the initial state
+    # excitability: the response to a perturbation of W is all-or-none-like: a kick of 1 gives
+    # a small excursion of V, a kick of 5 a large one (spike-like), then back to rest
+    _, small = sim(inputs=zero, init={"V": V, "W": W + 1.0}, t_ms=3000.0)
+    _, large = sim(inputs=zero, init={"V": V, "W": W + 5.0}, t_ms=3000.0)
+    assert small["V"].max() - V < 0.3 and large["V"].max() - V > 1.5
+    assert abs(large["V"][-1] - V) < 1e-6
+    # bistable regime (a=1, b=0, c=-5): the fixed point V = -(1 + sqrt 5) / 2 coexists with
+    # a large limit cycle around the unstable point V = (sqrt 5 - 1) / 2
     bist = {"a": 1.0, "b": 0.0, "c": -5.0}
-    _, lo = sim(params=bist, inputs=zero, init={"V": -1.0, "W": 0.0}, t_ms=5000.0)
-    _, hi = sim(params=bist, inputs=zero, init={"V": 2.0, "W": 0.0}, t_ms=5000.0)
-    assert abs(lo["V"][-1] - hi["V"][-1]) > 0.5
-    assert np.ptp(lo["V"][-1000:]) < 1e-5 and np.ptp(hi["V"][-1000:]) < 1e-5
+    t, fp = sim(params=bist, inputs=zero, init={"V": 3.0, "W": 0.0}, t_ms=10000.0, sample_ms=1.0)
+    _, lc = sim(params=bist, inputs=zero, init={"V": 1.0, "W": 0.0}, t_ms=10000.0, sample_ms=1.0)
+    assert abs(fp["V"][-1] + (1 + math.sqrt(5)) / 2) < 1e-6
+    tt, v = _tail(t, lc["V"], 0.3)
+    assert np.ptp(v) > 2.0 and 500.0 < _period(tt, v) < 1500.0
 
 
 # ---- Lorenz 1963
@@ -382,8 +405,8 @@ def _lorenz_behaviour(sim):
     assert np.sum(np.diff(np.sign(x)) != 0) > 20
     assert np.std(z[-2000:]) > 3
     # sensitive dependence: a 1e-9 perturbation grows by many orders of magnitude
-    t2, tr2 = sim(inputs={"x_inp": 0.0}, init={"x": 1.0 + 1e-9}, t_ms=30.0, sample_ms=0.01)
-    t1, tr1 = sim(inputs={"x_inp": 0.0}, t_ms=30.0, sample_ms=0.01)
+    t2, tr2 = sim(inputs={"x_inp": 0.0}, init={"x": 1.0 + 1e-9}, t_ms=50.0, sample_ms=0.01)
+    t1, tr1 = sim(inputs={"x_inp": 0.0}, t_ms=50.0, sample_ms=0.01)
     assert np.abs(tr1["x"] - tr2["x"]).max() > 1.0
 
 
@@ -394,10 +417,11 @@ def _linear_rhs(y, p, u, t):
 
 def _linear_behaviour(sim):
     t, tr = sim(inputs={"x_inp": 0.0}, t_ms=1.0, sample_ms=0.01)
-    assert np.allclose(tr["x"], 0.01 * np.exp(-10.0 * t), rtol=1e-8, atol=1e-14)
+    assert np.allclose(tr["x"], 0.01 * np.exp(-10.0 * t), rtol=1e-8, atol=1e-11)
     t, tr = sim(inputs={"x_inp": 0.05}, t_ms=2.0, sample_ms=0.01)
     x_inf = 0.05 / 10.0
-    assert np.allclose(tr["x"], x_inf + (0.01 - x_inf) * np.exp(-10.0 * t), rtol=1e-8)
+    assert np.allclose(tr["x"], x_inf + (0.01 - x_inf) * np.exp(-10.0 * t), rtol=1e-8,
+                       atol=1e-11)
 
 
 # ---- Kuramoto-Sakaguchi network
@@ -567,9 +591,9 @@ def _wc_behaviour(sim):
     t, tr = sim(params=_WC72_CYCLE, inputs={"rE_inp": 1.25, "rI_inp": 0.0},
                 init={"rE": 0.1, "rI": 0.05}, t_ms=300.0, sample_ms=0.05)
     tt, rE = _tail(t, tr["rE"], 0.5)
-    assert np.ptp(rE) > 0.2, np.ptp(rE)
+    assert np.ptp(rE) > 0.1, np.ptp(rE)
     period = _period(tt, rE)
-    assert 5.0 < period < 50.0, period
+    assert 3.0 < period < 10.0, period  # ~5 tau
 
 
 def _wc_nosat_behaviour(sim):
@@ -590,13 +614,13 @@ def _wc_delayed_behaviour(sim):
     _wc_finite_bounded(sim, inputs={"rE_inp": 1.0, "rI_inp": 0.0})
     # with zero lags it is the undelayed model (values as brainmass's WilsonCowanStep by name)
     zero = {"delay_EE": 0.0, "delay_IE": 0.0, "delay_EI": 0.0, "delay_II": 0.0}
-    t, tr = sim(params=zero, inputs={"rE_inp": 1.0, "rI_inp": 0.0}, t_ms=50.0)
+    inp, init = {"rE_inp": 1.0, "rI_inp": 0.0}, {"rE": 0.1, "rI": 0.05}
+    t, tr = sim(params=zero, inputs=inp, init=init, t_ms=50.0)
     ref = REFERENCES["WilsonCowanStep"]
-    t2, tr2 = simulate(ref, params=_WC_BM_BYNAME, inputs={"rE_inp": 1.0, "rI_inp": 0.0},
-                       init={"rE": 0.0, "rI": 0.0}, t_ms=50.0)
+    t2, tr2 = simulate(ref, params=_WC_BM_BYNAME, inputs=inp, init=init, t_ms=50.0)
     assert np.allclose(tr["rE"], tr2["rE"], atol=1e-8)
     # nonzero lags change the transient
-    t, tr = sim(inputs={"rE_inp": 1.0, "rI_inp": 0.0}, t_ms=50.0)
+    t, tr = sim(inputs=inp, init=init, t_ms=50.0)
     assert np.abs(tr["rE"] - tr2["rE"]).max() > 1e-3
 
 
@@ -646,9 +670,11 @@ def _jr_behaviour(sim):
     tt, eeg = _tail(t, tr["eeg"], 0.8)
     f = _dominant_frequency_hz(tt, eeg)
     assert 8.0 <= f <= 12.0, f
-    assert np.ptp(eeg) > 5.0  # a large-amplitude oscillation (mV)
-    # brainmass oracle (exp-Euler, dt 0.1 ms): eeg max ~14.35 mV, mean ~7.58 mV
-    assert abs(eeg.max() - 14.35) < 0.3 and abs(eeg.mean() - 7.58) < 0.3
+    assert np.ptp(eeg) > 2.0  # a sustained oscillation of a few mV
+    # brainmass oracle (exp-Euler, dt 0.1 ms, 1 s from rest): eeg max 14.35 mV (in the
+    # transient), mean 7.58 mV
+    t, tr = sim(inputs={"M_inp": 0.0, "E_inp": 0.22, "I_inp": 0.0}, t_ms=1000.0, sample_ms=0.1)
+    assert abs(tr["eeg"].max() - 14.35) < 0.3 and abs(tr["eeg"].mean() - 7.58) < 0.3
     # low input (p = 50 Hz): no oscillation, a stable fixed point
     t, tr = sim(inputs={"M_inp": 0.0, "E_inp": 0.05, "I_inp": 0.0}, t_ms=2000.0, sample_ms=1.0)
     assert np.ptp(tr["eeg"][-500:]) < 1e-3
@@ -811,17 +837,17 @@ def _lb_rhs(y, p, u, t):  # Breakspear, Terry & Friston 2003, eqs. 1-5 (TVB form
 
 def _lb_behaviour(sim):
     zero = {"V_inp": 0.0}
-    # d_V = 0.65 (default): irregular (chaotic) oscillation, bounded
-    t, tr = sim(inputs=zero, t_ms=3000.0, sample_ms=0.5)
-    _, V = _tail(t, tr["V"], 0.5)
-    assert np.all(np.isfinite(V)) and np.abs(V).max() < 2.0
-    assert np.std(V) > 0.05
-    pk = V[_peaks(V)]
-    assert np.std(pk) > 0.01  # peak heights vary: not a simple limit cycle
-    # sensitive dependence on the initial state
-    _, a = sim(inputs=zero, init={"V": 0.0}, t_ms=2000.0, sample_ms=0.5)
-    _, b = sim(inputs=zero, init={"V": 1e-8}, t_ms=2000.0, sample_ms=0.5)
-    assert np.abs(a["V"] - b["V"]).max() > 0.1
+    # d_V = 0.65 (default) and 0.57: sustained, bounded oscillation with several peaks of
+    # different heights per cycle. (brainmass's docs call d_V > 0.59 chaotic; with these
+    # defaults the reference finds a slowly modulated multi-peak orbit, no sensitivity to a
+    # 1e-6 perturbation over 10 s, so no chaos is asserted.)
+    for d_V in (0.57, 0.65):
+        t, tr = sim(params={"d_V": d_V}, inputs=zero, t_ms=3000.0, sample_ms=0.5)
+        _, V = _tail(t, tr["V"], 0.5)
+        assert np.all(np.isfinite(V)) and np.abs(V).max() < 1.0
+        assert np.std(V) > 0.05
+        pk = V[_peaks(V)]
+        assert np.std(pk) > 0.05 and pk.max() > 0.3
     # d_V = 0.5: a stable fixed point
     _, fp = sim(params={"d_V": 0.5}, inputs=zero, t_ms=3000.0, sample_ms=0.5)
     assert np.ptp(fp["V"][-1000:]) < 1e-5
@@ -858,23 +884,26 @@ def _seizure_onsets(t, x1):
 
 def _ep_behaviour(sim):
     zero = {"x1_inp": 0.0, "x2_inp": 0.0, "noise_x1": 0.0, "noise_x2": 0.0}
-    t, tr = sim(inputs=zero, t_ms=12000.0, sample_ms=1.0, method="LSODA")
+    fast = {"method": "LSODA", "rtol": 1e-7, "atol": 1e-9}
+    t, tr = sim(inputs=zero, t_ms=6500.0, sample_ms=1.0, **fast)
     x1, z = tr["x1"], tr["z"]
-    # x0 = -1.6 (epileptogenic): recurrent seizures. During a seizure the fast subsystem
-    # oscillates on the upper branch (x1 > 0, fast discharges) and z slowly falls; between
-    # seizures z rises again (Jirsa et al. 2014, Fig. 2)
+    # x0 = -1.6 (epileptogenic): recurrent seizure-like events (Jirsa et al. 2014, Fig. 2).
+    # A seizure is a burst of fast discharges (x1 jumps above -0.5 many times); between
+    # seizures x1 stays on the lower branch while the slow permittivity z recovers.
     ictal = x1 > -0.5
     on = np.where(ictal[1:] & ~ictal[:-1])[0]
-    off = np.where(~ictal[1:] & ictal[:-1])[0]
-    # ictal periods last long; the many fast spikes within one seizure are grouped by the slow z
-    episodes = [k for k in on if np.all(~ictal[max(0, k - 200):k])]
-    assert len(episodes) >= 2, len(episodes)
-    assert np.ptp(z[len(z) // 4:]) > 0.2
+    starts = [k for k in on if np.all(~ictal[max(0, k - 200):k])]
+    assert len(starts) >= 3, starts
+    intervals = np.diff(t[starts])
+    assert np.all(intervals > 1000.0) and np.ptp(intervals) < 0.1 * intervals.mean(), intervals
+    discharges = [np.sum((on >= a) & (on < a + 500)) for a in starts]
+    assert min(discharges) >= 5, discharges
+    # z falls during a seizure and rises between seizures (slow oscillation of ~1 unit)
+    assert 0.8 < np.ptp(z[starts[0]:]) < 2.0
     assert tr["lfp"].min() < -1.0 and tr["lfp"].max() > 0.5
     # x0 = -2.5 (healthy): no seizure after the initial transient
-    t, tr = sim(params={"x0": -2.5}, inputs=zero, t_ms=6000.0, sample_ms=1.0, method="LSODA")
+    t, tr = sim(params={"x0": -2.5}, inputs=zero, t_ms=3000.0, sample_ms=1.0, **fast)
     assert np.all(tr["x1"][len(t) // 3:] < -0.5)
-    return on, off
 
 
 # ============================================================================= the table
@@ -886,44 +915,52 @@ REFERENCES: Dict[str, Ref] = {}
 
 REFERENCES["HopfStep"] = Ref(
     states=["x", "y"], params=_p(a=0.25, w=0.2, beta=1.0),
-    inputs={"x_inp": 0.01, "y_inp": -0.02}, rhs=_hopf_rhs, init={"x": 0.1, "y": 0.0},
+    inputs={"x_inp": 0.01, "y_inp": -0.02}, outputs={"x": _state("x"), "y": _state("y")},
+    rhs=_hopf_rhs, init={"x": 0.1, "y": 0.0},
     integrate_ms=200.0, behaviour=_hopf_behaviour, source="Deco et al. 2017, Sci Rep")
 
 REFERENCES["StuartLandauStep"] = Ref(
     states=["x", "y"], params=_p(a=0.25, w=0.2), inputs={"x_inp": 0.01, "y_inp": 0.0},
+    outputs={"x": _state("x"), "y": _state("y")},
     rhs=_sl_rhs, init={"x": 0.025, "y": 0.025}, integrate_ms=200.0, behaviour=_sl_behaviour,
     source="Stuart 1960; Landau 1944")
 
 REFERENCES["VanDerPolStep"] = Ref(
     states=["x", "y"], params=_p(mu=1.0), inputs={"x_inp": 0.05, "y_inp": -0.02},
+    outputs={"x": _state("x"), "y": _state("y")},
     rhs=_vdp_rhs, init={"x": 0.025, "y": 0.025}, integrate_ms=50.0, behaviour=_vdp_behaviour,
     source="van der Pol 1926 (Lienard form)")
 
 REFERENCES["FitzHughNagumoStep"] = Ref(
     states=["V", "w"], params=_p(alpha=3.0, beta=4.0, gamma=-1.5, delta=0.0, epsilon=0.5, tau=20.0),
-    inputs={"V_inp": 1.0, "w_inp": 0.001}, rhs=_fhn_rhs, init={"V": 0.025, "w": 0.025},
+    inputs={"V_inp": 1.0, "w_inp": 0.001}, outputs={"V": _state("V")},
+    rhs=_fhn_rhs, init={"V": 0.025, "w": 0.025},
     integrate_ms=200.0, behaviour=_fhn_behaviour, source="FitzHugh 1961; Nagumo et al. 1962")
 
 REFERENCES["ThresholdLinearStep"] = Ref(
     states=["E", "I"], params=_p(tau_E=20.0, tau_I=10.0, beta_E=0.066, beta_I=0.351),
-    inputs={"E_inp": 10.0, "I_inp": 2.0}, rhs=_tl_rhs, init={"E": 0.0, "I": 0.5},
+    inputs={"E_inp": 10.0, "I_inp": 2.0}, outputs={"E": _state("E")},
+    rhs=_tl_rhs, init={"E": 0.0, "I": 0.5},
     integrate_ms=100.0, behaviour=_tl_behaviour, source="Chaudhuri et al. 2015, Neuron")
 
 REFERENCES["Generic2dOscillatorStep"] = Ref(
     states=["V", "W"],
     params=_p(a=-2.0, b=-10.0, c=0.0, d=0.02, e=3.0, f=1.0, g=0.0, alpha=1.0, beta=1.0,
               gamma=1.0, I=0.0, tau=1.0),
-    inputs={"V_inp": 0.2, "noise_V": 0.001, "noise_W": -0.001}, rhs=_g2d_rhs,
+    inputs={"V_inp": 0.2, "noise_V": 0.001, "noise_W": -0.001}, outputs={"V": _state("V")},
+    rhs=_g2d_rhs,
     init={"V": 1.0, "W": -2.0}, integrate_ms=500.0, behaviour=_g2d_behaviour,
     source="Sanz-Leon et al. 2015, NeuroImage (TVB Generic2dOscillator)")
 
 REFERENCES["LorenzStep"] = Ref(
     states=["x", "y", "z"], params=_p(sigma=10.0, rho=28.0, beta=8.0 / 3.0),
-    inputs={"x_inp": 0.0}, rhs=_lorenz_rhs, init={"x": 1.0, "y": 1.0, "z": 1.0},
+    inputs={"x_inp": 0.0}, outputs={"x": _state("x")},
+    rhs=_lorenz_rhs, init={"x": 1.0, "y": 1.0, "z": 1.0},
     integrate_ms=5.0, behaviour=_lorenz_behaviour, source="Lorenz 1963", sample_ms=0.01)
 
 REFERENCES["LinearStep"] = Ref(
-    states=["x"], params=_p(gamma=-10.0), inputs={"x_inp": 0.05}, rhs=_linear_rhs,
+    states=["x"], params=_p(gamma=-10.0), inputs={"x_inp": 0.05}, outputs={"x": _state("x")},
+    rhs=_linear_rhs,
     init={"x": 0.01}, integrate_ms=1.0, behaviour=_linear_behaviour, sample_ms=0.01,
     source="Sanz-Leon et al. 2015 (TVB Linear)")
 
@@ -931,7 +968,8 @@ _KUR_W = np.ones((_KUR_N, _KUR_N)) - np.eye(_KUR_N)
 REFERENCES["KuramotoNetwork"] = Ref(
     states=["theta"],
     params=_p(omega=_gauss_quantiles(_KUR_N, 0.02), K=0.05, alpha=0.1),
-    inputs={"theta_inp": 0.0}, rhs=_kuramoto_rhs,
+    inputs={"theta_inp": 0.0}, outputs={"theta": _state("theta")},
+    rhs=_kuramoto_rhs,
     init={"theta": np.random.default_rng(0).uniform(0, 2 * PI, _KUR_N)},
     integrate_ms=200.0, behaviour=_kuramoto_behaviour, sample_ms=0.5,
     network={"n_nodes": _KUR_N, "weights": _KUR_W, "coupling": "KuramotoCoupling",
@@ -939,57 +977,58 @@ REFERENCES["KuramotoNetwork"] = Ref(
     source="Kuramoto 1975; Sakaguchi & Kuramoto 1986")
 
 _WC_IN = {"rE_inp": 1.0, "rI_inp": 0.2}
+_WC_OUT = {"rE": _state("rE")}
 REFERENCES["WilsonCowanStep"] = Ref(
     states=["rE", "rI"], params=_p(**_WC_COMMON, **_WC72_HYST, r=1.0), inputs=dict(_WC_IN),
-    rhs=_wc_rhs, init={"rE": 0.0, "rI": 0.0}, integrate_ms=50.0, behaviour=_wc_behaviour,
+    outputs=_WC_OUT, rhs=_wc_rhs, init={"rE": 0.0, "rI": 0.0}, integrate_ms=50.0, behaviour=_wc_behaviour,
     source="Wilson & Cowan 1972, Biophys J")
 REFERENCES["WilsonCowanNoSaturationStep"] = Ref(
     states=["rE", "rI"], params=_p(**_WC_COMMON, **_WC72_HYST), inputs=dict(_WC_IN),
-    rhs=_wc_nosat_rhs, init={"rE": 0.0, "rI": 0.0}, integrate_ms=50.0,
+    outputs=_WC_OUT, rhs=_wc_nosat_rhs, init={"rE": 0.0, "rI": 0.0}, integrate_ms=50.0,
     behaviour=_wc_nosat_behaviour, source="Wilson & Cowan 1972 without refractoriness")
 REFERENCES["WilsonCowanSymmetricStep"] = Ref(
     states=["rE", "rI"], params=_p(tau=1.0, a=1.1, theta=3.4, **_WC72_HYST, r=1.0),
-    inputs=dict(_WC_IN), rhs=_wc_symmetric_rhs, init={"rE": 0.0, "rI": 0.0}, integrate_ms=50.0,
+    inputs=dict(_WC_IN), outputs=_WC_OUT, rhs=_wc_symmetric_rhs, init={"rE": 0.0, "rI": 0.0}, integrate_ms=50.0,
     behaviour=_wc_generic_behaviour, source="Wilson & Cowan 1972 (shared tau, a, theta)")
 REFERENCES["WilsonCowanSimplifiedStep"] = Ref(
     states=["rE", "rI"], params=_p(**_WC_COMMON, w_exc=8.0, w_inh=12.0, r=1.0),
-    inputs={"rE_inp": 3.0, "rI_inp": 0.5}, rhs=_wc_simplified_rhs, init={"rE": 0.0, "rI": 0.0},
+    inputs={"rE_inp": 3.0, "rI_inp": 0.5}, outputs=_WC_OUT, rhs=_wc_simplified_rhs, init={"rE": 0.0, "rI": 0.0},
     integrate_ms=50.0, behaviour=_wc_generic_behaviour,
     source="Wilson & Cowan 1972 (one excitatory and one inhibitory weight)")
 REFERENCES["WilsonCowanLinearStep"] = Ref(
     states=["rE", "rI"],
     params=_p(tau_E=1.0, tau_I=1.0, wEE=0.8, wEI=0.3, wIE=1.0, wII=0.85, r=1.0),
-    inputs={"rE_inp": 0.5, "rI_inp": 0.1}, rhs=_wc_linear_rhs, init={"rE": 0.0, "rI": 0.0},
+    inputs={"rE_inp": 0.5, "rI_inp": 0.1}, outputs=_WC_OUT, rhs=_wc_linear_rhs, init={"rE": 0.0, "rI": 0.0},
     integrate_ms=50.0, behaviour=_wc_generic_behaviour,
     source="Wilson & Cowan 1972 with a rectified-linear transfer")
 _WC_DIV = _p(**_WC_COMMON, wEE=6.0, wEI=6.5, wIE=2.0, wII=5.5, r=1.0, sigma_E=1.0, sigma_I=1.0)
 REFERENCES["WilsonCowanDivisiveStep"] = Ref(
     states=["rE", "rI"], params=dict(_WC_DIV), inputs={"rE_inp": 3.0, "rI_inp": 1.0},
-    rhs=_wc_divisive_rhs, init={"rE": 0.1, "rI": 0.1}, integrate_ms=50.0,
+    outputs=_WC_OUT, rhs=_wc_divisive_rhs, init={"rE": 0.1, "rI": 0.1}, integrate_ms=50.0,
     behaviour=_wc_divisive_behaviour, source="Wilson-Cowan with divisive gain normalisation")
 REFERENCES["WilsonCowanDivisiveInputStep"] = Ref(
     states=["rE", "rI"], params=dict(_WC_DIV), inputs={"rE_inp": 3.0, "rI_inp": 1.0},
-    rhs=_wc_divisive_input_rhs, init={"rE": 0.1, "rI": 0.1}, integrate_ms=50.0,
+    outputs=_WC_OUT, rhs=_wc_divisive_input_rhs, init={"rE": 0.1, "rI": 0.1}, integrate_ms=50.0,
     behaviour=_wc_generic_behaviour, source="Wilson-Cowan with divisive input normalisation")
 REFERENCES["WilsonCowanDelayedStep"] = Ref(
     states=["rE", "rI"],
     params=_p(**_WC_COMMON, **_WC_BM_BYNAME, r=1.0, delay_EE=2.0, delay_IE=2.0, delay_EI=1.5,
               delay_II=1.5),
-    inputs=dict(_WC_IN), rhs=_wc_delayed_rhs, init={"rE": 0.1, "rI": 0.05}, integrate_ms=50.0,
+    inputs=dict(_WC_IN), outputs=_WC_OUT, rhs=_wc_delayed_rhs, init={"rE": 0.1, "rI": 0.05}, integrate_ms=50.0,
     behaviour=_wc_delayed_behaviour,
     delays=(("rE", "delay_EE"), ("rI", "delay_EI"), ("rE", "delay_IE"), ("rI", "delay_II")),
     source="Wilson-Cowan with intra-node delays (history = initial state)")
 REFERENCES["WilsonCowanAdaptiveStep"] = Ref(
     states=["rE", "rI", "aE", "aI"],
     params=_p(**_WC_COMMON, **_WC_BM_BYNAME, r=1.0, tau_aE=100.0, tau_aI=80.0, b_E=0.1, b_I=0.08),
-    inputs={"rE_inp": 3.0, "rI_inp": 0.5}, rhs=_wc_adaptive_rhs,
+    inputs={"rE_inp": 3.0, "rI_inp": 0.5}, outputs=_WC_OUT, rhs=_wc_adaptive_rhs,
     init={"rE": 0.0, "rI": 0.0, "aE": 0.0, "aI": 0.0}, integrate_ms=300.0,
     behaviour=_wc_adaptive_behaviour, source="Wilson-Cowan with adaptation")
 REFERENCES["WilsonCowanThreePopulationStep"] = Ref(
     states=["rE", "rI", "rM"],
     params=_p(**_WC_COMMON, **_WC_BM_BYNAME, r=1.0, tau_M=2.0, a_M=1.0, theta_M=3.5, wME=8.0,
               wMI=6.0, wEM=4.0, wIM=2.0, wMM=2.0),
-    inputs={"rE_inp": 1.0, "rI_inp": 0.2, "rM_inp": 0.5}, rhs=_wc_three_rhs,
+    inputs={"rE_inp": 1.0, "rI_inp": 0.2, "rM_inp": 0.5}, outputs=_WC_OUT, rhs=_wc_three_rhs,
     init={"rE": 0.0, "rI": 0.0, "rM": 0.0}, integrate_ms=50.0, behaviour=_wc_three_behaviour,
     source="Wilson-Cowan with a third population")
 
@@ -1029,13 +1068,15 @@ REFERENCES["WongWangExcInhStep"] = Ref(
 
 REFERENCES["MontbrioPazoRoxinStep"] = Ref(
     states=["r", "v"], params=_p(tau=1.0, eta=-5.0, delta=1.0, J=15.0),
-    inputs={"r_inp": 0.0, "v_inp": 0.5}, rhs=_mpr_rhs, init={"r": 2.5e-5, "v": 0.025},
+    inputs={"r_inp": 0.0, "v_inp": 0.5}, outputs={"r": _state("r")},
+    rhs=_mpr_rhs, init={"r": 2.5e-5, "v": 0.025},
     integrate_ms=100.0, behaviour=_mpr_behaviour,
     source="Montbrio, Pazo & Roxin 2015, Phys Rev X")
 
 REFERENCES["CoombesByrneStep"] = Ref(
     states=["r", "v"], params=_p(Delta=1.0, eta=2.0, k=1.0, v_syn=-4.0),
-    inputs={"r_inp": 0.01, "v_inp": 0.1}, rhs=_cb_rhs, init={"r": 0.1, "v": 0.0},
+    inputs={"r_inp": 0.01, "v_inp": 0.1}, outputs={"r": _state("r")},
+    rhs=_cb_rhs, init={"r": 0.1, "v": 0.0},
     integrate_ms=100.0, behaviour=_cb_behaviour, source="Coombes & Byrne 2019")
 
 REFERENCES["LarterBreakspearStep"] = Ref(
@@ -1044,7 +1085,8 @@ REFERENCES["LarterBreakspearStep"] = Ref(
               d_K=0.3, d_Na=0.15, VCa=1.0, VK=-0.7, VL=-0.5, VNa=0.53, phi=0.7, tau_K=1.0,
               aee=0.4, aei=2.0, aie=2.0, ane=1.0, ani=0.4, b=0.1, C=0.1, Iext=0.3, rNMDA=0.25,
               VT=0.0, d_V=0.65, ZT=0.0, d_Z=0.7, QV_max=1.0, QZ_max=1.0, t_scale=1.0),
-    inputs={"V_inp": 0.1}, rhs=_lb_rhs, init={"V": 0.0, "W": 0.0, "Z": 0.0},
+    inputs={"V_inp": 0.1}, outputs={"V": _state("V")},
+    rhs=_lb_rhs, init={"V": 0.0, "W": 0.0, "Z": 0.0},
     integrate_ms=100.0, behaviour=_lb_behaviour, slow=True,
     source="Breakspear, Terry & Friston 2003, Cereb Cortex (TVB LarterBreakspear)")
 

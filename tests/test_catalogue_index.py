@@ -183,11 +183,14 @@ def test_find_model_resolves_aliases(folder):
 def test_broken_file_is_reported_not_fatal(folder):
     _write(folder, "broken.nmm", "model TcatBroken:\n    state x = 0\n    d(x)/dt = -y\n")
     _write(folder, "syntax.nmm", "model TcatSyntax:\n    state x = = 0\n")
-    models = list_models([folder])
+    models = list_models([folder])                  # parse and resolve only: fast
     mine = _mine(models)
     assert "TcatOsc" in mine                        # the rest of the catalogue is intact
-    assert mine["TcatBroken"].n_errors == 1
     problems = {p.name: msg for p, msg in models.problems}
+    assert "NMM001" in problems["syntax.nmm"]
+    checked = list_models([folder], check=True)     # every semantic check too
+    assert _mine(checked)["TcatBroken"].n_errors == 1
+    problems = {p.name: msg for p, msg in checked.problems}
     assert "NMM101" in problems["broken.nmm"]
     assert "NMM001" in problems["syntax.nmm"]
 

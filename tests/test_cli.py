@@ -287,13 +287,18 @@ def test_console_script(models, tmp_path):
         shutil.which("brainmass")
     if exe is None:
         pytest.skip("the brainmass console script is not installed")
-    bad = _write(tmp_path, "bad.nmm", INVALID)
+    # a file that extends a model found through BRAINMASS_MODEL_PATH (by its alias), with
+    # one error; run from its folder so that the reported path is relative
+    _write(tmp_path, "user.nmm", """
+        model ClitMine extends ClitOscStep:
+            parameter omega = 0.1 /ms
+            output speed = v / taux
+        """)
     env = {**os.environ, "BRAINMASS_MODEL_PATH": str(models)}
-    r = subprocess.run([exe, "check", "--format", "json", str(bad)], capture_output=True,
+    r = subprocess.run([exe, "check", "--format", "json", "user.nmm"], capture_output=True,
                        text=True, env=env, cwd=tmp_path, timeout=120)
     assert r.returncode == 1, r.stderr
-    assert json.loads(r.stdout)["errors"] == 1
-    r = subprocess.run([exe, "list"], capture_output=True, text=True, env=env, cwd=tmp_path,
-                       timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert "ClitOsc" in r.stdout
+    data = json.loads(r.stdout)
+    assert data["errors"] == 1 and "Traceback" not in r.stderr
+    d = data["files"][0]["diagnostics"][0]
+    assert (d["code"], d["file"], d["line"], d["col"]) == ("NMM101", "user.nmm", 3, 24)

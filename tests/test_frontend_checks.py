@@ -207,6 +207,15 @@ def test_rendered_syntax_error_points_at_the_token():
     assert caret.index("^") == src.index("$") and caret.strip() == "^"
 
 
+def test_rendered_source_line_is_counted_like_the_parser_counts():
+    """Only '\\n' ends a line: a U+2028 or U+0085 inside a string must not shift the quote."""
+    err = load_error('model M:\n    parameter a = 1 "odd\u2028doc\x85"\n    state x = 1 $\n',
+                     name="odd.nmm")
+    text = str(err)
+    assert "odd.nmm:3:17: error NMM001" in text
+    assert "    3 |     state x = 1 $" in text.splitlines()
+
+
 def test_json_diagnostics():
     with pytest.raises(NmmError) as info:
         load_program(INVALID / "three_errors.nmm")

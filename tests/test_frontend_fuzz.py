@@ -219,6 +219,9 @@ REGRESSIONS = [
     "\n\n   \n",
     '"""',
     "model M:\n    state x = 1\n    d(x)/dt = -x\n  d(x)/dt = 1\n",
+    "model M:\n    state v = 1 mV\n    d(v)/dt = (v / (1 ms**2)) * (1 ms)\n",
+    'model M:\n    parameter a = 1 "line\u2028separator\x85"\n    state x = 1 $\n',
+    "model M:\n    state x = 1\n    d(x)/dt = -x / (1 ms)\n\nmodel M:\n",
 ]
 
 

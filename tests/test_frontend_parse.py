@@ -142,7 +142,7 @@ def test_issue_example_spans():
     assert (eq_v.name_span.line, eq_v.name_span.col) == (14, 7)
     assert (eq_v.rhs.span.line, eq_v.rhs.span.col) == (14, 15)
     soft = m.blocks[2]
-    assert (soft.extends_span.line, soft.extends_span.col) == (24, 42)
+    assert (soft.extends_span.line, soft.extends_span.col) == (24, 36)
     assert str(omega.span) == "t.nmm:6:5"
 
 

@@ -183,6 +183,14 @@ def test_units_attach_to_literals(text, unit):
         parse_unit(unit)  # and every one of them is a unit
 
 
+def test_a_unit_power_does_not_swallow_a_closing_parenthesis():
+    assert _let("(2 ms**2)") == ast.Num(2.0, "ms**2")
+    assert _let("x / (1 mV/ms**2)") == ast.BinOp("/", ast.Name("x"), ast.Num(1.0, "mV/ms**2"))
+    assert _let("(2 ms**(-1.5))") == ast.Num(2.0, "ms**(-1.5)")
+    assert Dim.of("ms**(-1.5)") == Dim.of("ms**-1.5")
+    assert _let("f(2 ms**2, 3)") == ast.Call("f", (ast.Num(2.0, "ms**2"), ast.Num(3.0)))
+
+
 def test_arithmetic_stays_arithmetic():
     assert _let("1 / tau") == ast.BinOp("/", ast.Num(1.0), ast.Name("tau"))
     assert _let("8/3") == ast.BinOp("/", ast.Num(8.0), ast.Num(3.0))

@@ -34,7 +34,7 @@ class Diagnostic:
         lines = [head]
         text = (sources or {}).get(self.span.file)
         if text is not None and self.span.line > 0:
-            src_lines = text.splitlines()
+            src_lines = [ln.rstrip("\r") for ln in text.split("\n")]  # as the parser counts
             if self.span.line <= len(src_lines):
                 src = src_lines[self.span.line - 1].rstrip("\n").expandtabs(1)
                 width = 1

@@ -4,6 +4,7 @@ and statement-level error recovery so that every syntax error of a file is repor
 from __future__ import annotations
 
 import inspect
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,11 +59,17 @@ class NmmIndenter(Indenter):
                 raise _IndentationError(token)
 
 
+def _takes_space(child) -> bool:
+    """Whether a child counts for the span of its node: a statement ends with its last token,
+    not with the newline (which runs on over blank lines and comments) or the dedent after it."""
+    return not (isinstance(child, Token) and child.type in ("_NL", "_INDENT", "_DEDENT"))
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = (data_dir("grammar") / "nmm.lark").read_text()
     return Lark(grammar, parser="lalr", lexer="contextual", postlex=NmmIndenter(),
-                propagate_positions=True, maybe_placeholders=True)
+                propagate_positions=_takes_space, maybe_placeholders=True)
 
 
 def _span(file: str, meta_or_token) -> ast.Span:

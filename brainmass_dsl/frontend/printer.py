@@ -105,7 +105,11 @@ def format_member(m) -> str:
     if isinstance(m, ast.Docstring):
         body = m.text.replace('"""', '\\"\\"\\"')
         if "\n" in body or body.endswith('"'):
-            return '"""' + body.replace("\n", "\n    ") + '\n    """'
+            rest = [ln for ln in body.split("\n")[1:] if ln.strip()]
+            # the parser dedents the lines after the first by their common indentation, so a
+            # text whose later lines are all indented starts on the line after the quotes
+            first = "\n    " if rest and all(ln[:1].isspace() for ln in rest) else ""
+            return '"""' + first + body.replace("\n", "\n    ") + '\n    """'
         return f'"""{body}"""'
     if isinstance(m, ast.Meta):
         vals = ", ".join(v if _NAME.fullmatch(v) else _quote(v) for v in m.values)

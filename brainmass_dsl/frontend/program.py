@@ -9,6 +9,7 @@ imports first, then in the catalogue on the search path (see `library.py`).
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,13 +123,40 @@ class _Loader:
         return next((b for b in module.blocks if b.name == target), None)
 
 
+def _digest(program: Program) -> str:
+    """Hash of every resolved block's normalised text and of the front end's own code."""
+    from .._resources import data_dir
+    from .printer import format_member
+
+    h = hashlib.sha256()
+    for name in sorted(program.resolved):
+        rb = program.resolved[name]
+        h.update(f"{rb.kind} {name}\n".encode())
+        h.update("\n".join(format_member(m) for m in rb.members).encode())
+    for f in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(f.read_bytes())
+    h.update((data_dir("grammar") / "nmm.lark").read_bytes())
+    return h.hexdigest()[:32]
+
+
+def _checked_marker(program: Program) -> Optional[Path]:
+    try:
+        from ..backends.cache import cache_dir
+
+        return cache_dir() / "checked" / _digest(program)
+    except Exception:
+        return None
+
+
 def load_program(source: Union[str, os.PathLike], *, text: Optional[str] = None,
-                 search: Sequence[os.PathLike] = (), check: bool = True,
+                 search: Sequence[os.PathLike] = (), check: Union[bool, str] = True,
                  raise_errors: bool = True) -> Program:
     """Parse `source` (a path, or a name for `text`), load imports, resolve, check.
 
     With `raise_errors` (default) an invalid program raises `NmmError` listing every error;
-    otherwise the returned `Program.bag` holds the diagnostics.
+    otherwise the returned `Program.bag` holds the diagnostics. `check="cached"` skips the
+    semantic checks when exactly this program (same normalised blocks, same compiler) was
+    checked clean before on this machine (they need pint, which is slow to import).
     """
     bag = DiagnosticBag()
     loader = _Loader(search, bag)
@@ -201,7 +229,19 @@ def load_program(source: Union[str, os.PathLike], *, text: Optional[str] = None,
             continue
         program.resolved[name] = flatten(b, lambda n: lookup(n), bag)
     program.blocks = dict(visible)
-    if check:
+    if check and not bag.errors:
+        marker = _checked_marker(program) if check == "cached" else None
+        if marker is None or not marker.exists():
+            from .checks import run_checks
+
+            run_checks(program, removed=loader.removed)
+            if marker is not None and not bag.errors:
+                try:
+                    marker.parent.mkdir(parents=True, exist_ok=True)
+                    marker.touch()
+                except OSError:
+                    pass
+    elif check:
         from .checks import run_checks
 
         run_checks(program, removed=loader.removed)

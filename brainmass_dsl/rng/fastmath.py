@@ -23,7 +23,7 @@ key ``(seed & 0xffffffff, seed >> 32)``, counter
     (s, c) = fast_sincos_2pi(u2)
     z0 = r * c   (even streams)      z1 = r * s   (odd streams)
 
-Only the transcendental functions differ from ``philox.normal``; the two agree to a few ulp.
+Only the transcendental functions differ from ``philox.normal`` (see Accuracy).
 
 ``fast_log_open(u)`` (any positive normal finite double; used on (0, 1]): fdlibm/musl
 ``log`` algorithm: exponent/mantissa split by bit operations so that m is in
@@ -31,7 +31,7 @@ Only the transcendental functions differ from ``philox.normal``; the two agree t
 with hfsq = f^2 / 2 and fdlibm's degree-14 minimax ``R`` (Lg1..Lg7), + k ln2 split in
 hi (exact k * ln2_hi for |k| < 2**11) and lo parts.
 
-``fast_sincos_2pi(u)`` (u in [0, 1), in fact any |u| < 2**20): exact reduction
+``fast_sincos_2pi(u)`` (u in [0, 1); valid for 0 <= u < 2**20): exact reduction
 q = trunc(4u + 0.5), r = u - q/4 (exact, |r| <= 1/8); x + y = 2 pi r as a double-double
 (Veltkamp split of r, 2 pi = T1 + T2 with a 26-bit T1, Fast2Sum); fdlibm's
 ``__kernel_sin(x, y)`` / ``__kernel_cos(x, y)`` minimax polynomials on [-pi/4, pi/4];
@@ -40,17 +40,21 @@ quadrant swap/sign from q & 3 (negation written ``0.0 - v``, so exact quarter tu
 copy, modify, and distribute this software is freely granted, provided that this notice is
 preserved"), as in FreeBSD msun and musl.
 
-Accuracy, measured against mpmath (60 digits) on 10**6 random inputs each (uniform 53-bit
-u in [0, 1), log also on u = k 2**-53 with k log-uniform) plus the edge cases
-2**-53, 1 - 2**-53, 1, 0, 1/4, 1/2, 3/4 and the neighbours of quarter turns
-(see ``tests/test_rng.py`` for the bounds that are enforced)::
+Accuracy, measured against mpmath (200-bit) on 10**6 random inputs each (53-bit u in
+[0, 1); for the log half uniform, half log-uniform multiples of 2**-53 in (0, 1]) plus the
+edge cases 2**-53, 1 - 2**-53, 1, 0, 1/4, 1/2, 3/4 and the neighbours of quarter and
+eighth turns (``tests/test_rng.py`` enforces < 0.9 ulp with a long-double reference)::
 
-    fast_log_open      max 0.53 ulp     (libm log: 0.50)
-    fast_sincos_2pi    max 0.53 ulp sin, 0.54 ulp cos
-                       (libm sin/cos of the rounded angle 2 pi u: up to ~1e3 ulp near
-                       half turns, since the error of the product 2 pi u is not reduced)
+    fast_log_open      max 0.80 ulp    (glibc log: 0.52 ulp)
+    fast_sincos_2pi    max 0.77 ulp sin, 0.76 ulp cos
+                       (glibc sin/cos of the rounded angle 2 pi u, as in ``philox``:
+                       median 0.7, 99th percentile ~60-70 ulp, unbounded near zeros,
+                       since the rounding of 2 pi u is not reduced; absolute error
+                       <= 4.5e-16 there)
 
-Exact: fast_log_open(1) = 0, fast_sincos_2pi(0/0.25/0.5/0.75) = (0, 1)/(1, 0)/(0, -1)/(-1, 0).
+Exact: fast_log_open(1) = +0.0, fast_sincos_2pi(0, 1/4, 1/2, 3/4) = (0, 1), (1, 0),
+(0, -1), (-1, 0) with +0.0 zeros. The normals agree with ``philox.normal`` to
+<= 1e-14 (1 + |z|) absolute (42 % bit-identical).
 
 API
 ---
@@ -62,6 +66,11 @@ Numba (all ``inline="always"``, ``cache=True``-compatible, no star-args):
 * ``fast_fill_normals(out, seed, step0, n_batch, n_node, n_stream, batch0=0)`` and
   ``fast_fill_normals_parallel(...)`` (same contract as ``fill_normals``; vectorised by
   LLVM over nodes: packed vmulpd/vdivpd/vsqrtpd on ymm registers with AVX2)
+
+Being plain arithmetic, ``fast_normal`` inlined in a user's node loop lets LLVM vectorise
+that loop too (the libm calls of ``normal`` prevent it). The division is written
+``np.true_divide`` (no ZeroDivisionError check, which would block vectorisation).
+Timings: ``bench/bench_rng.py``.
 
 NumPy: ``fast_log_open_numpy(u)``, ``fast_sincos_2pi_numpy(u)``,
 ``fast_normals_numpy(seed, steps, batch, node, stream)`` (broadcasting).
@@ -133,7 +142,7 @@ def fast_log_open(u):
 
 @njit(inline="always", cache=True)
 def fast_sincos_2pi(u):
-    """(sin(2 pi u), cos(2 pi u)) for u in [0, 1) (any |u| < 2**20); < 1 ulp, reproducible."""
+    """(sin(2 pi u), cos(2 pi u)) for u in [0, 1) (0 <= u < 2**20); < 1 ulp, reproducible."""
     q = np.int32(4.0 * u + 0.5)  # truncation (u >= 0: nearest quarter turn)
     r = u - float(q) * 0.25  # exact (Sterbenz), |r| <= 1/8
     c = SPLIT * r
@@ -317,7 +326,7 @@ def fast_normals_numpy(seed, steps, batch, node, stream):
     rad = np.sqrt(-2.0 * fast_log_open_numpy(1.0 - u1))
     s, c = fast_sincos_2pi_numpy(u2)
     odd = (stream & _U(1)).astype(bool)
-    return np.asarray(rad * np.where(odd, s, c), dtype=np.float64)
+    return rad * np.where(odd, s, c)  # a float64 scalar for scalar inputs
 
 
 def c_header_path():

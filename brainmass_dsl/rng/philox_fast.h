@@ -21,7 +21,8 @@
  *   r  = sqrt(-2 * bm_fast_log_open(1 - u1));  (s, c) = bm_fast_sincos_2pi(u2)
  *   z0 = r * c (even stream), z1 = r * s (odd stream)
  *
- * Accuracy: bm_fast_log_open and bm_fast_sincos_2pi < 1 ulp (measured max ~0.8 ulp).
+ * Accuracy (vs mpmath, 10**6 inputs + edge cases): bm_fast_log_open max 0.80 ulp,
+ * bm_fast_sincos_2pi max 0.77 ulp (sin), 0.76 ulp (cos); exact at quarter turns and log(1).
  * The polynomial coefficients are fdlibm's:
  *   Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
  *   Developed at SunSoft, a Sun Microsystems, Inc. business.
@@ -119,7 +120,7 @@ BM_FN double bm_fast_log_open(double u)
     return ((((s * (hfsq + r)) + dk * ln2_lo) - hfsq) + f) + dk * ln2_hi;
 }
 
-/* sin(2 pi u), cos(2 pi u) for u in [0, 1) (any |u| < 2**20): exact quarter-turn
+/* sin(2 pi u), cos(2 pi u) for u in [0, 1) (0 <= u < 2**20): exact quarter-turn
  * reduction, double-double 2 pi r, fdlibm kernels. */
 BM_FN void bm_fast_sincos_2pi(double u, double *sin_out, double *cos_out)
 {

@@ -47,7 +47,7 @@ class ModelLibrary(Mapping):
 
 def load(path, search: Sequence[os.PathLike] = ()) -> ModelLibrary:
     """The model classes defined in a .nmm file (raises NmmError on errors)."""
-    program = load_program(Path(path), search=search)
+    program = load_program(Path(path), search=search, check="cached")
     names = [n for n in program.main_blocks if program.resolved[n].kind == "model"]
     return ModelLibrary(program, names)
 
@@ -59,6 +59,6 @@ def catalogue_class(name: str, search: Sequence[os.PathLike] = ()) -> type:
         raise AttributeError(name)
     key = (str(entry.path), entry.alias_of or entry.name)
     if key not in _CLASSES:
-        program = load_program(entry.path, search=search)
+        program = load_program(entry.path, search=search, check="cached")
         _CLASSES[key] = model_class(program, entry.alias_of or entry.name)
     return _CLASSES[key]

@@ -136,6 +136,7 @@ class Model:
             arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
             self._check_param_shape(arr, key)
             self._params[key] = arr
+        self._param_cache = None
 
     def _check_param_shape(self, arr: np.ndarray, key: str) -> None:
         ok = arr.ndim == 0 or arr.shape == self.in_size or arr.ndim == 1 or \
@@ -153,7 +154,10 @@ class Model:
         return q["default"] / q["factor"]
 
     def param_array(self, batch: int) -> np.ndarray:
-        """All parameters as a (P, batch, n_nodes) array in canonical units."""
+        """All parameters as a (P, batch, n_nodes) array in canonical units (cached)."""
+        cached = self.__dict__.get("_param_cache")
+        if cached is not None and cached.shape[1] == batch:
+            return cached
         out = np.empty((len(self._param_index), batch, self.n_nodes))
         for name, i in self._param_index.items():
             q = self._meta["parameters"][i]
@@ -162,6 +166,7 @@ class Model:
                 out[i] = q["default"]
             else:
                 out[i] = broadcast_param(value, name, self.in_size, batch, self.name) * q["factor"]
+        self._param_cache = out
         return out
 
     # ---------------------------------------------------------------- states
@@ -190,6 +195,9 @@ class Model:
                 * q["factor"]
         self._step = 0
         self._hist = None
+        self._param_cache = None
+        self._default_inputs = None
+        self._update_buffers = None
         return self
 
     init_state = init_all_states
@@ -207,6 +215,10 @@ class Model:
     # ---------------------------------------------------------------- inputs
     def input_array(self, args: Sequence, kwargs: Dict[str, Any], batch: int) -> np.ndarray:
         """Inputs of one step as an (I, batch, n_nodes) canonical array (defaults filled)."""
+        if not args and not kwargs:
+            cached = self.__dict__.get("_default_inputs")
+            if cached is not None and cached.shape[1] == batch:
+                return cached
         names = list(self._input_index)
         if len(args) > len(names):
             raise TypeError(f"{self.name}.update() takes {len(names)} input"
@@ -232,6 +244,8 @@ class Model:
                 arr = magnitude_in(v, q["unit"], f"input {name!r}", self.name)
                 out[i] = broadcast_param(arr, f"input {name!r}", self.in_size, batch,
                                          self.name) * q["factor"]
+        if not args and not kwargs:
+            self._default_inputs = out
         return out
 
     # ---------------------------------------------------------------- delays
@@ -260,7 +274,11 @@ class Model:
         if self._hist is None or self._lags is None or self._hist_dt != dt:
             self._lags, self._hist = self._delay_buffers(params, dt, B)
             self._hist_dt = dt
-        status = np.zeros((B, N, 2), dtype=np.int64)
+        status = self.__dict__.get("_status_buf")
+        if status is None or status.shape[:2] != (B, N):
+            status = self._status_buf = np.zeros((B, N, 2), dtype=np.int64)
+        else:
+            status[...] = 0
         if parallel is None:
             parallel = B * N >= 64
         run = self.kernel.runner(parallel)
@@ -276,8 +294,12 @@ class Model:
         B, N = self._batch, self.n_nodes
         inp = self.input_array(args, inputs, B)[None]
         n_out = len(self._output_index)
-        rec = np.zeros((1, n_out, B, N))
-        rec_pos = np.array([-1] * len(self._state_index) + list(range(n_out)), dtype=np.int64)
+        bufs = self.__dict__.get("_update_buffers")
+        if bufs is None or bufs[0].shape[2] != B:
+            rec = np.zeros((1, n_out, B, N))
+            rec_pos = np.array([-1] * len(self._state_index) + list(range(n_out)), dtype=np.int64)
+            bufs = self._update_buffers = (rec, rec_pos)
+        rec, rec_pos = bufs
         status = self.advance(1, dt, inp, 0, rec=rec, rec_pos=rec_pos, n_transient=self._step,
                               sample_every=1, seed=self.seed, parallel=False)
         if status[..., 0].any():
@@ -285,7 +307,7 @@ class Model:
 
             raise diverged_error(self, status, dt, partial=None)
         self._step += 1
-        outs = [self._shape_out(rec[0, i] * o["factor"])
+        outs = [self._shape_out(rec[0, i] * o["factor"]).copy()
                 for i, o in enumerate(self._meta["outputs"])]
         self._last_outputs = outs
         if len(outs) == 1:

@@ -1,0 +1,65 @@
+"""Shared helpers of the project's benchmarks: the reference kernels, timing, the table."""
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SHARED_BENCH = Path(os.environ.get("BRAINMASS_SHARED_BENCH", HERE.parents[1] / "shared" / "bench"))
+RESULTS = HERE / "RESULTS.md"
+
+
+def shared_bench():
+    """Import the standard workload definitions and hand-written limit kernels."""
+    if not (SHARED_BENCH / "common.py").exists():
+        raise SystemExit(f"the standard benchmarks are not at {SHARED_BENCH}; set "
+                         "BRAINMASS_SHARED_BENCH to the folder holding limit_*_numba.py")
+    sys.path.insert(0, str(SHARED_BENCH))
+    saved = sys.argv
+    sys.argv = [saved[0]]  # the shared scripts read --flags from argv at import
+    try:
+        import common as shared_common  # noqa: F401
+        import limit_hopf_numba
+        import limit_other_numba
+    finally:
+        sys.argv = saved
+    return shared_common, limit_hopf_numba, limit_other_numba
+
+
+def timed(fn, reps=3):
+    """(first call s, [rep s...], median s): a separate warm-up call, then `reps` runs."""
+    t0 = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t0
+    walls = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        walls.append(time.perf_counter() - t0)
+    return first, walls, statistics.median(walls)
+
+
+def machine():
+    import platform
+
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def update_results(section: str, lines):
+    """Replace `## section` in RESULTS.md with `lines` (a markdown table and notes)."""
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
+    head = f"## {section}\n"
+    body = head + "\n".join(lines).rstrip() + "\n\n"
+    if head in text:
+        start = text.index(head)
+        nxt = text.find("\n## ", start + len(head))
+        text = text[:start] + body + (text[nxt + 1:] if nxt >= 0 else "")
+    else:
+        text = text.rstrip() + "\n\n" + body
+    RESULTS.write_text(text)
