@@ -1,7 +1,7 @@
 """ns per standard normal: the project's Philox4x32-10 + Box-Muller vs numpy.
 
-Rows (a)-(g): the libm version (``philox``); (h)-(k): the portable own-log/sincos version
-(``fastmath``, bitwise equal to NumPy and C), whose fill loop LLVM vectorises.
+Rows (a)-(g), (l): the libm version (``philox``); (h)-(k), (m): the portable own-log/sincos
+version (``fastmath``, bitwise equal to NumPy and C), whose loops LLVM vectorises.
 
 Run:  python bench/bench_rng.py [n_steps] [n_batch] [n_node] [n_stream]
 (defaults 4000 1 80 2: the W2 network, 160 normals per step). Best of 7 runs after a warm-up;

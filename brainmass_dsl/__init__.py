@@ -13,10 +13,12 @@ from .runtime import environ  # noqa: E402
 from .runtime.errors import SimulationDiverged  # noqa: E402
 from .runtime.library import load  # noqa: E402
 from .runtime.model import Model  # noqa: E402
+from .runtime.network import Coupling, Network  # noqa: E402
 from .runtime.results import Result  # noqa: E402
 from .runtime.simulator import Simulator  # noqa: E402
 
-__all__ = ["NmmError", "environ", "SimulationDiverged", "load", "Model", "Result", "Simulator",
+__all__ = ["NmmError", "environ", "SimulationDiverged", "load", "Model", "Network", "Coupling",
+           "Result", "Simulator",
            "__version__"]
 
 

@@ -74,3 +74,72 @@ def compile_nodes(rb: ResolvedBlock, integrator: Optional[str] = None, *,
     key = node_key(rb, scheme, dtype)
     module = cache.load(key, lambda: render_nodes(rb, scheme, key, program))
     return NodeKernel(module, key, scheme)
+
+
+@dataclass(frozen=True)
+class TermSpec:
+    """One coupling term of a network: which coupling, what is sent, where it arrives."""
+
+    name: str
+    coupling: ResolvedBlock
+    coupled: str          # an expression of the node's states, in .nmm syntax
+    target: str           # the node input receiving post(s)
+
+
+def network_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float64",
+                backend: str = "numba") -> str:
+    return cache.make_key(kind="network", source=_source_key(node), integrator=integrator,
+                          terms=[(t.name, _source_key(t.coupling), t.coupled, t.target)
+                                 for t in terms], dtype=dtype, backend=backend)
+
+
+def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
+    """(SymPy expression, factor canonical -> declared) of a coupled expression's text."""
+    from .frontend import ast as nmm_ast
+    from .frontend.checks.context import BlockContext
+    from .frontend.diagnostics import DiagnosticBag
+    from .frontend.parser import parse_expression
+    from .ir.lower import _Lowerer, sym
+
+    expr = parse_expression(text)
+    ctx = BlockContext.build(node_rb, DiagnosticBag(), program)
+    known = set(ctx.states) | set(ctx.params) | set(ctx.lets) | set(ctx.inputs)
+    for n in nmm_ast.names_in(expr):
+        if n.id not in known and n.id != "pi":
+            raise ValueError(f"coupled variable {text!r}: {n.id!r} is not a state, parameter or "
+                             f"let of {node_rb.name} (states: {', '.join(ctx.states)})")
+    symbols = {n: sym(n) for n in known}
+    low = _Lowerer(ctx, symbols)
+    value = low.expr(expr)
+    factor = 1.0
+    if isinstance(expr, nmm_ast.Name) and expr.id in ctx.states:
+        factor = 1.0 / model.quantity(expr.id).factor
+    return value, factor
+
+
+def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str) -> str:
+    from .backends.numba.codegen import render_network_module
+    from .integrators.step import build_step
+    from .ir.lower import lower_block, lower_coupling
+    from .ir.network import CouplingTerm, build_network_ir, coupling_input_symbol, separate
+
+    node = lower_block(node_rb, program)
+    built = []
+    for k, t in enumerate(terms):
+        c = lower_coupling(t.coupling, program)
+        coupled, cfactor = lower_coupled(node_rb, program, node, t.coupled)
+        target = node.quantity(t.target)
+        built.append(CouplingTerm(t.name, c, coupled, t.coupled, cfactor, t.target, target.factor,
+                                  coupling_input_symbol(k), separate(c.pre, c.x_i, c.x_j)))
+    net = build_network_ir(node, built)
+    step = build_step(net.node, integrator, extra_varying=net.extra_varying)
+    return render_network_module(net, step, cache_key=key, version=__version__)
+
+
+def compile_network(node_rb: ResolvedBlock, integrator: Optional[str], terms, *,
+                    dtype: str = "float64", program=None) -> NodeKernel:
+    """The cached fused network kernel of a node block with coupling `terms` (TermSpec)."""
+    scheme = get(integrator or DEFAULT).name
+    key = network_key(node_rb, scheme, terms, dtype)
+    module = cache.load(key, lambda: render_network(node_rb, program, scheme, terms, key))
+    return NodeKernel(module, key, scheme)

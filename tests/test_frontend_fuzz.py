@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from brainmass_dsl.frontend.codes import CODES
-from brainmass_dsl.frontend.diagnostics import NmmError
+from brainmass_dsl.frontend.diagnostics import DiagnosticBag, NmmError
 from brainmass_dsl.frontend.parser import parse
 from brainmass_dsl.frontend.program import load_program
 
@@ -230,10 +230,18 @@ def test_regressions(text):
     check_text(text)
 
 
-def test_parse_never_raises_on_fixture_prefixes():
-    """Every prefix (by lines) of every valid fixture parses or reports, without exceptions."""
+def test_every_prefix_of_the_issue_example_parses_or_reports():
+    """Cut the issue's example after every character: a module, or a syntax error."""
+    text = FIXTURES["damped_oscillator.nmm"]
+    for k in range(len(text) + 1):
+        bag = DiagnosticBag()
+        result = parse(text[:k], "<prefix>", bag)
+        assert result.module is not None or bag.errors, k
+        assert all(d.code in ("NMM001", "NMM002") for d in bag.items), (k, bag.render())
+
+
+def test_every_line_prefix_of_every_fixture_loads_or_reports():
     for text in FIXTURES.values():
         lines = text.split("\n")
         for k in range(len(lines) + 1):
-            result = parse("\n".join(lines[:k]), "<prefix>")
-            assert result.module is not None or result.removed_text is not None
+            check_text("\n".join(lines[:k]))

@@ -140,7 +140,7 @@ def _extend(children):
     )
 
 
-EXPRS = st.recursive(_ATOM, _extend, max_leaves=12)
+EXPRS = st.recursive(_ATOM, _extend, max_leaves=8)
 _DOCS = st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cs",)), max_size=12))
 _BOUNDS = st.one_of(st.none(), st.builds(ast.Bounds, EXPRS, EXPRS, st.booleans(), st.booleans()))
 _IDENT = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True).filter(
@@ -187,7 +187,7 @@ MODULES = st.builds(
 
 
 
-@settings(max_examples=int(300 * float(os.environ.get("NMM_FUZZ_SCALE", "1"))), deadline=None,
+@settings(max_examples=int(200 * float(os.environ.get("NMM_FUZZ_SCALE", "1"))), deadline=None,
           derandomize=not os.environ.get("NMM_FUZZ_RANDOM"), database=None,
           suppress_health_check=list(HealthCheck))
 @given(MODULES)

@@ -182,11 +182,11 @@ def test_fill_equals_scalar(n_stream):
 def test_fill_chunking_independent():
     shape = (100, 2, 9, 3)
     whole = np.empty(shape)
-    fill_normals(whole, SEED, 0, *shape[1:])
+    fill_normals(whole, SEED, 0, *shape[1:], 0)  # batch0 given: one compiled signature
     a = np.empty((37,) + shape[1:])
     b = np.empty((63,) + shape[1:])
-    fill_normals(a, SEED, 0, *shape[1:])
-    fill_normals(b, SEED, 37, *shape[1:])
+    fill_normals(a, SEED, 0, *shape[1:], 0)
+    fill_normals(b, SEED, 37, *shape[1:], 0)
     assert np.array_equal(whole, np.concatenate([a, b]))
 
 
@@ -213,7 +213,7 @@ def test_parallel_equals_serial():
 # ------------------------------------------------------------------------------ statistics
 def test_statistics():
     out = np.empty((2500, 4, 50, 2))  # 10**6 normals
-    fill_normals_parallel(out, SEED, 0, 4, 50, 2)
+    fill_normals_parallel(out, SEED, 0, 4, 50, 2, 0)  # batch0 given: one compiled signature
     z = out.ravel()
     assert abs(z.mean()) < 0.005
     assert abs(z.var() - 1.0) < 0.01

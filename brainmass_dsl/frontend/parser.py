@@ -67,9 +67,22 @@ def _takes_space(child) -> bool:
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
+    """The parser; Lark's grammar analysis is cached on disk (keyed by grammar and options)."""
     grammar = (data_dir("grammar") / "nmm.lark").read_text()
-    return Lark(grammar, parser="lalr", lexer="contextual", postlex=NmmIndenter(),
-                propagate_positions=_takes_space, maybe_placeholders=True)
+    options = dict(parser="lalr", lexer="contextual", postlex=NmmIndenter(),
+                   propagate_positions=_takes_space, maybe_placeholders=True,
+                   start=["start", "expr"])
+    try:
+        from ..backends.cache import cache_dir
+
+        folder = cache_dir() / "parser"
+        folder.mkdir(parents=True, exist_ok=True)
+        key = grammar + repr(sorted((k, str(v)) for k, v in options.items()
+                                    if k not in ("postlex", "propagate_positions")))
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        return Lark(grammar, cache=str(folder / f"nmm-{digest}.lark.cache"), **options)
+    except OSError:  # a read-only cache folder: analyse the grammar each time
+        return Lark(grammar, **options)
 
 
 def _span(file: str, meta_or_token) -> ast.Span:
@@ -459,7 +472,7 @@ def parse(text: str, file: str = "<string>", bag: Optional[DiagnosticBag] = None
     seen_lines = set()
     for _ in range(max_errors):
         try:
-            tree = _lark().parse("\n".join(lines) + "\n")
+            tree = _lark().parse("\n".join(lines) + "\n", start="start")
         except UnexpectedInput as err:
             errline = _syntax_diagnostic(err, text.split("\n"), file, bag)
             src = lines[errline - 1] if errline <= len(lines) else ""
@@ -482,3 +495,20 @@ def parse(text: str, file: str = "<string>", bag: Optional[DiagnosticBag] = None
         module = _ToAst(file).transform(tree)
         return ParseResult(module, "\n".join(removed))
     return ParseResult(None, "\n".join(removed))
+
+
+def parse_expression(text: str, file: str = "<expression>") -> ast.Expr:
+    """One expression in .nmm syntax (e.g. a network's coupled variable "E - I").
+
+    Raises NmmError (NMM001) on a syntax error.
+    """
+    bag = DiagnosticBag()
+    bag.sources[file] = text
+    try:
+        tree = _lark().parse(text.strip(), start="expr")
+    except UnexpectedInput as err:
+        _syntax_diagnostic(err, text.split("\n"), file, bag)
+        from .diagnostics import NmmError
+
+        raise NmmError(bag) from None
+    return _ToAst(file).transform(tree)

@@ -42,7 +42,7 @@ def _lines(assigns, printer: NumbaPrinter) -> List[str]:
     return out
 
 
-def noise_lines(n_noises: int) -> List[str]:
+def noise_lines(n_noises: int, node: str = "_n") -> List[str]:
     """Draw the step's standard normals: one Philox call per pair of noise sources.
 
     With `_nsub > 1` each step's normal is the normalised sum of `_nsub` normals of a finer
@@ -53,26 +53,26 @@ def noise_lines(n_noises: int) -> List[str]:
         return []
     zs = [f"_z{k}" for k in range(n_noises)]
     lines = ["if _nsub == 1:"]
-    lines += ["    " + x for x in _draws("_g", zs)]
+    lines += ["    " + x for x in _draws("_g", zs, node)]
     lines += ["else:"]
     lines += [f"    {z} = 0.0" for z in zs]
     lines += ["    for _j in range(_nsub):"]
     tmp = [f"_a{k}" for k in range(n_noises)]
-    lines += ["        " + x for x in _draws("_g * _nsub + _j", tmp)]
+    lines += ["        " + x for x in _draws("_g * _nsub + _j", tmp, node)]
     lines += [f"        {z} += {a}" for z, a in zip(zs, tmp)]
     lines += ["    _sq = math.sqrt(_nsub)"]
     lines += [f"    {z} /= _sq" for z in zs]
     return lines
 
 
-def _draws(step: str, targets: List[str]) -> List[str]:
+def _draws(step: str, targets: List[str], node: str) -> List[str]:
     lines = []
     for k in range(0, len(targets), 2):
         if k + 1 < len(targets):
             lines.append(f"{targets[k]}, {targets[k + 1]} = normal_pair(_seed, {step}, "
-                         f"_batch0 + _b, _n, {k // 2})")
+                         f"_batch0 + _b, {node}, {k // 2})")
         else:
-            lines.append(f"{targets[k]} = normal(_seed, {step}, _batch0 + _b, _n, {k})")
+            lines.append(f"{targets[k]} = normal(_seed, {step}, _batch0 + _b, {node}, {k})")
     return lines
 
 
@@ -120,3 +120,83 @@ def render_nodes_module(step: StepIR, *, cache_key: str, version: str) -> str:
         noise_lines=noise_lines(len(m.noises)), output_lines=outputs,
         n_states=len(m.states), finite_check=finite_check(step, names),
         meta_json=json.dumps(metadata(step)))
+
+
+def _network_lines(net, step: StepIR, names: Dict[str, str]):
+    """Everything the network template prints for the coupling terms."""
+    node = net.node
+    printer = NumbaPrinter(names)
+    state_syms = {q.symbol: q for q in node.states}
+    param_syms = {q.symbol: q for q in node.parameters}
+    out = {k: [] for k in ("t_states", "t_params", "t_coupled", "t_store", "t_generic", "t_a",
+                           "t_b", "t_pre", "t_post", "cnames", "cparam_index")}
+    offset = 0
+    for k, t in enumerate(net.terms):
+        c = t.coupling
+        cn = {q.name: f"{identifier(t.name)}__{identifier(q.name)}" for q in c.parameters}
+        cidx = {q.name: offset + i for i, q in enumerate(c.parameters)}
+        offset += len(c.parameters)
+        cnames = dict(names)
+        cnames.update({q.symbol.name: cn[q.name] for q in c.parameters})
+        cnames.update({c.x_i.name: "_xi", c.x_j.name: "_xj", c.s.name: "_ssum",
+                       c.n_nodes.name: "_Nf"})
+        cp = NumbaPrinter(cnames)
+        lets = {let.symbol: let.expr for let in c.lets}
+
+        def expand(e):
+            for _ in range(len(lets) + 1):
+                e = e.xreplace(lets)
+            return e
+        coupled = node.expand_lets(t.coupled)
+        out["t_states"].append([state_syms[s] for s in sorted(coupled.free_symbols, key=str)
+                                if s in state_syms])
+        out["t_params"].append([param_syms[s] for s in sorted(coupled.free_symbols, key=str)
+                                if s in param_syms])
+        out["t_coupled"].append(printer.doprint(coupled))
+        pre, post = expand(c.pre), expand(c.post)
+        if t.separable is None:
+            out["t_generic"].append(True)
+            out["t_store"].append("_xj")
+            out["t_pre"].append(cp.doprint(pre))
+            out["t_a"].append("0.0")
+            out["t_b"].append("1.0")
+        else:
+            a, b, g = (expand(x) for x in t.separable)
+            out["t_generic"].append(False)
+            out["t_store"].append(cp.doprint(g))
+            out["t_pre"].append("")
+            out["t_a"].append(cp.doprint(a))
+            out["t_b"].append(cp.doprint(b))
+        out["t_post"].append(cp.doprint(post))
+        out["cnames"].append(cn)
+        out["cparam_index"].append(cidx)
+    return out
+
+
+def render_network_module(net, step: StepIR, *, cache_key: str, version: str) -> str:
+    """The module text of the fused network kernels for `net` (a NetworkIR) and `step`."""
+    m = net.node
+    names = _names(step)
+    for t in net.terms:
+        names[t.input_symbol.name] = t.input_symbol.name
+    printer = NumbaPrinter(names)
+    outputs = [printer.doprint(m.expand_lets(o.expr)) for o in m.outputs]
+    meta = metadata(step)
+    meta["coupling_terms"] = [{"name": t.name, "coupling": t.coupling.name, "target": t.target,
+                               "coupled": t.coupled_text,
+                               "parameters": [{"name": q.name, "default": q.default,
+                                               "unit": q.unit_text, "factor": q.factor,
+                                               "doc": q.doc} for q in t.coupling.parameters]}
+                              for t in net.terms]
+    prelude_targets = [printer._print(a.target) for a in step.prelude]
+    return environment().get_template("numba/network.py.j2").render(
+        version=version, source_file=m.source_file, model_name=m.name,
+        source_hash=m.source_hash, scheme=step.scheme, cache_key=cache_key, states=m.states,
+        params=m.parameters, inputs=m.inputs, outputs=m.outputs, delays=m.delays, names=names,
+        prelude=_lines(step.prelude, printer), prelude_targets=prelude_targets,
+        body=_lines(step.body, printer), noise_lines=noise_lines(len(m.noises), "_i"),
+        output_lines=outputs, n_states=len(m.states), finite_check=finite_check(step, names),
+        meta_json=json.dumps(meta), terms=net.terms,
+        state_index={q.name: i for i, q in enumerate(m.states)},
+        param_index={q.name: i for i, q in enumerate(m.parameters)},
+        **_network_lines(net, step, names))

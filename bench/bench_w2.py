@@ -1,0 +1,69 @@
+"""W2: 80 Hopf nodes on the HCP-80 connectome (or its seed-0 random stand-in), delayed
+diffusive coupling K = 0.2, delays = length / 20 m/s, additive noise 0.02, 60 s at dt 0.1 ms,
+x recorded every 10 steps. The generated fused network kernel (public API: Network +
+Simulator) vs the hand-written limit kernel `limit_hopf_numba.py` (block layout, numpy noise)
+in the same process. Writes the W2 section of bench/RESULTS.md.
+
+    python bench/bench_w2.py [--reps 3] [--T 60000]
+"""
+import argparse
+import json
+
+import numpy as np
+
+from benchlib import HERE, machine, shared_bench, timed, update_results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--T", type=float, default=60_000.0)
+    args = ap.parse_args()
+    cm, limit, _ = shared_bench()
+    C, L, src = cm.connectome()
+    N = C.shape[0]
+
+    import brainmass_dsl as bm
+
+    lib = bm.load(HERE / "models" / "hopf_w2.nmm")
+    rng = np.random.default_rng(0)
+    node = lib.HopfW2(N, method="euler_maruyama", init_x=0.1 * rng.standard_normal(N),
+                      init_y=0.1 * rng.standard_normal(N))
+    net = bm.Network(node, conn=C, distance=L, speed=cm.SPEED_MM_PER_MS, coupling="diffusive",
+                     coupled_var="x", k=cm.W2_K)
+
+    def ours():
+        res = bm.Simulator(net, dt=cm.DT).run(args.T, monitors=["x"], sample_every=10,
+                                              progress=False)
+        assert np.isfinite(res["x"]).all()
+        return res
+
+    def lim():
+        out, _ = limit.simulate(C, L, args.T)
+        assert np.isfinite(out).all()
+
+    lim_first, _, lim_a = timed(lim, args.reps)
+    our_first, _, our = timed(ours, args.reps)
+    lim_b = timed(lim, args.reps)[2]
+    ref = min(lim_a, lim_b)
+    row = {"machine": machine(), "connectome": src, "T_ms": args.T, "limit_s": [lim_a, lim_b],
+           "ours_s": our, "ratio": our / ref, "ours_first_call_s": our_first,
+           "ns_per_edge_step": our / (args.T / cm.DT) / (N * N) * 1e9}
+    print(json.dumps(row, indent=2))
+    update_results("W2: 80-node Hopf network, delayed diffusive coupling, noise, 60 s", [
+        f"Machine: {row['machine']}; connectome {src}; T = {args.T:g} ms. Median of {args.reps} "
+        "runs after a warm-up, same process; limit = `limit_hopf_numba.py` (block layout, "
+        "numpy noise, serial float64), run before and after ours.",
+        "",
+        "| what | seconds | ratio to limit |",
+        "|---|---|---|",
+        f"| hand-written limit (before, after) | {lim_a:.3f}, {lim_b:.3f} | 1 |",
+        f"| generated fused kernel via Network + Simulator | {our:.3f} | **{row['ratio']:.2f}** |",
+        "",
+        f"Generated kernel: {row['ns_per_edge_step']:.2f} ns per edge-step; first call (compile "
+        f"+ run) {our_first:.1f} s.",
+    ])
+
+
+if __name__ == "__main__":
+    main()

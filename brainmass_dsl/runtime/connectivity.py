@@ -1,0 +1,90 @@
+"""Connectivity for the fused network kernel: validation, lags and the edge arrays.
+
+Convention: `conn[i, j]` is the weight of the connection from node j to node i (node i's
+input from j), as in brainmass and TVB. Lags are whole steps, round(delay / dt) (TVB's rule),
+with delay = distance / speed (mm and m/s = mm/ms) or a delay matrix in ms.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from .values import magnitude_in
+
+DENSE_ABOVE = 0.5  # density from which the dense layout (zeros kept) is used by default
+
+
+def square_matrix(m, name: str, n: int, unit: Optional[str] = None) -> np.ndarray:
+    arr = magnitude_in(m, unit, name) if unit else magnitude_in(m, None, name)
+    if arr.ndim == 1 and arr.size == n * n:
+        arr = arr.reshape(n, n)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"{name} must be a square (N, N) matrix, got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{name} is {arr.shape[0]}x{arr.shape[1]} but the node model has "
+                         f"{n} nodes (in_size)")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return np.array(arr, dtype=float)
+
+
+def delays_ms(n: int, distance=None, speed=None, delay=None) -> np.ndarray:
+    """Per-edge delays (ms) from a delay matrix or from distance / speed; zeros if neither."""
+    if delay is not None:
+        if distance is not None:
+            raise ValueError("give either delay= (ms) or distance= with speed=, not both")
+        d = square_matrix(delay, "delay", n, "ms")
+    elif distance is not None:
+        if speed is None:
+            raise ValueError("distance= needs speed= (m/s, i.e. mm/ms)")
+        dist = square_matrix(distance, "distance", n, "mm")
+        v = magnitude_in(speed, "mm/ms", "speed")
+        if v.ndim != 0 or not v > 0:
+            raise ValueError(f"speed must be a positive scalar, got {v}")
+        d = dist / float(v)
+    else:
+        return np.zeros((n, n))
+    if (d < 0).any():
+        raise ValueError("delays (or distances) must be non-negative")
+    return d
+
+
+@dataclass
+class EdgeArrays:
+    """CSR-like edge list of one coupling term for the kernel."""
+
+    indptr: np.ndarray   # (N + 1,) int64
+    data: np.ndarray     # (E,) float64 weights
+    lags: np.ndarray     # (E,) int64 lag in steps
+    cols: np.ndarray     # (E,) int64 source node j
+    rowsum: np.ndarray   # (N,) float64
+    max_lag: int
+    dense: bool
+
+    def offsets(self, n: int) -> np.ndarray:
+        """Flat history offsets j - lag * N (the kernel adds the current row's start)."""
+        return (self.cols - self.lags * n).astype(np.int64)
+
+
+def edge_arrays(weights: np.ndarray, delay: np.ndarray, dt: float, *, self_connection=False,
+                sparse: Optional[bool] = None) -> EdgeArrays:
+    n = weights.shape[0]
+    w = weights.copy()
+    if not self_connection:
+        np.fill_diagonal(w, 0.0)
+    lag = np.rint(delay / dt).astype(np.int64)
+    density = np.count_nonzero(w) / max(1, n * n)
+    if sparse is None:
+        sparse = density < DENSE_ABOVE
+    keep = w != 0 if sparse else np.ones_like(w, dtype=bool)
+    if not self_connection and not sparse:
+        np.fill_diagonal(keep, False)
+    rows, cols = np.nonzero(keep)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    indptr = np.cumsum(indptr)
+    lags = lag[rows, cols]
+    return EdgeArrays(indptr, w[rows, cols].astype(float), lags, cols.astype(np.int64),
+                      w.sum(axis=1), int(lags.max()) if lags.size else 0, not sparse)

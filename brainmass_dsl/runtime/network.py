@@ -1,0 +1,307 @@
+"""Whole-brain networks: a node model on a connectome, compiled into one fused kernel.
+
+    net = bm.Network(bm.HopfStep(80), conn=W, distance=L, speed=10.0,   # mm, m/s
+                     coupling="diffusive", coupled_var="x", k=0.2)
+    res = bm.Simulator(net, dt=0.1).run(60_000.0, batch_size=16)
+
+Node equations, every coupling term (weights, per-edge delays, pre/post), noise, the
+integrator and the monitors run in one compiled time loop; the batch axis (parameter
+sweeps) is spread over threads. Parameters of couplings are named "<term>.<name>"
+("coupling.k" for the main term).
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from ..compiler import TermSpec, compile_network
+from ..frontend import load_program
+from ..frontend.library import index
+from .connectivity import delays_ms, edge_arrays, square_matrix
+from .model import Model
+from .values import broadcast_param, magnitude_in
+
+
+@dataclass
+class Coupling:
+    """A coupling term: which coupling block, on which connectivity, what is sent where.
+
+    `coupling` is a coupling name (catalogue or the node's own file, e.g. "diffusive",
+    "SigmoidalJansenRit"); `coupled_var` any expression of the node's states (default: the
+    node's `couples`); `target` the node input that receives it (default: the first input);
+    `params` the coupling's parameter values (e.g. {"k": 0.2}).
+    """
+
+    coupling: Any = "diffusive"
+    conn: Any = None
+    distance: Any = None
+    speed: Any = None
+    delay: Any = None
+    coupled_var: Optional[str] = None
+    target: Optional[str] = None
+    name: str = "coupling"
+    self_connection: bool = False
+    sparse: Optional[bool] = None
+    params: Dict[str, Any] = field(default_factory=dict)
+
+
+def find_coupling(name, program=None, search=()):
+    """The ResolvedBlock of a coupling: in the node's program, else on the search path."""
+    if hasattr(name, "kind") and hasattr(name, "members"):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"coupling must be a coupling name, got {type(name).__name__}")
+    candidates = [name, name.capitalize() + "Coupling", name + "Coupling"]
+    if program is not None:
+        for cand in candidates:
+            try:
+                rb = program.block(cand)
+            except KeyError:
+                continue
+            if rb.kind == "coupling":
+                return rb
+    idx = index(search)
+    for cand in candidates:
+        entry = idx.get(cand)
+        if entry is not None and entry.kind == "coupling":
+            prog = load_program(entry.path, search=search, check="cached")
+            return prog.block(entry.alias_of or entry.name)
+    known = sorted(k for k, e in idx.items() if e.kind == "coupling")
+    close = difflib.get_close_matches(name, known, n=1)
+    raise ValueError(f"unknown coupling {name!r}" + (f"; did you mean {close[0]!r}?" if close
+                     else "") + f" (couplings: {', '.join(known) or 'none found'})")
+
+
+class _Term:
+    """A coupling term resolved against the node: block, spec, connectivity."""
+
+    def __init__(self, spec: Coupling, node: Model, rb):
+        self.spec = spec
+        self.rb = rb
+        meta_inputs = node._meta["inputs"]
+        if not meta_inputs:
+            raise ValueError(f"{node.name} has no input to receive the coupling")
+        self.target = spec.target or meta_inputs[0]["name"]
+        if self.target not in node.input_names:
+            raise ValueError(f"target {self.target!r} is not an input of {node.name} "
+                             f"(inputs: {', '.join(node.input_names)})")
+        coupled = spec.coupled_var
+        if coupled is None:
+            couples = node._block.of_type(__import__("brainmass_dsl.frontend.ast",
+                                                     fromlist=["Couples"]).Couples)
+            if not couples:
+                raise ValueError(f"{node.name} declares no 'couples'; give coupled_var= (one "
+                                 f"of its states: {', '.join(node.state_names)})")
+            from ..frontend.printer import format_expr
+
+            coupled = format_expr(couples[-1].expr)
+        elif coupled not in node.state_names and not any(c in coupled for c in " +-*/()"):
+            raise ValueError(f"coupled_var {coupled!r} is not a state of {node.name}; "
+                             f"states: {', '.join(node.state_names)}")
+        self.coupled = coupled
+        if node.in_size != (node.n_nodes,):
+            raise ValueError(f"a network needs a 1-D node model (in_size=N), got "
+                             f"in_size={node.in_size}")
+        n = node.n_nodes
+        if spec.conn is None:
+            raise ValueError("conn= (the (N, N) connectivity) is required")
+        self.weights = square_matrix(spec.conn, "conn", n)
+        self.delay_ms = delays_ms(n, spec.distance, spec.speed, spec.delay)
+
+    def spec_for_compiler(self) -> TermSpec:
+        return TermSpec(self.spec.name, self.rb, self.coupled, self.target)
+
+
+class Network(Model):
+    """A node model on a connectome; runs as one fused compiled kernel (see module doc)."""
+
+    def __init__(self, node: Model, conn=None, *, distance=None, speed=None, delay=None,
+                 coupling: Any = "diffusive", coupled_var: Optional[str] = None,
+                 target: Optional[str] = None, k=None, self_connection: bool = False,
+                 sparse: Optional[bool] = None, couplings: Sequence[Coupling] = (),
+                 name: Optional[str] = None, coupling_params: Optional[dict] = None):
+        if not isinstance(node, Model) or isinstance(node, Network):
+            raise TypeError(f"node must be a brainmass_dsl node model, got {type(node).__name__}")
+        params = dict(coupling_params or {})
+        if k is not None:
+            params["k"] = k
+        main = Coupling(coupling, conn, distance, speed, delay, coupled_var, target,
+                        "coupling", self_connection, sparse, params)
+        specs = [main] + list(couplings)
+        names = [s.name for s in specs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"coupling term names must differ, got {names}")
+        self.node = node
+        self.terms = [_Term(s, node, find_coupling(s.coupling, node._program)) for s in specs]
+        self.in_size = node.in_size
+        self.n_nodes = node.n_nodes
+        self.name = name or f"Network[{node.name}]"
+        self.method = node.method
+        self.kernel = compile_network(node._block, node.method,
+                                      [t.spec_for_compiler() for t in self.terms],
+                                      program=node._program)
+        self._meta = self.kernel.meta
+        self.seed = node.seed
+        self._param_index = dict(node._param_index)
+        self._state_index = dict(node._state_index)
+        self._input_index = dict(node._input_index)
+        self._output_index = dict(node._output_index)
+        self._cparam_index: Dict[str, int] = {}
+        self._cparam_meta: List[dict] = []
+        for term_meta in self._meta["coupling_terms"]:
+            for q in term_meta["parameters"]:
+                self._cparam_index[f"{term_meta['name']}.{q['name']}"] = len(self._cparam_meta)
+                self._cparam_meta.append(q)
+        self._cparams: Dict[str, Any] = {}
+        for t in self.terms:
+            for key, value in t.spec.params.items():
+                self.set_params(**{f"{t.spec.name}.{key}": value})
+        self._state = None
+        self._batch, self._batch_size, self._step = 1, None, 0
+        self._hist = self._lags = None
+        self._windows = None
+        self._edge_cache: Dict[float, list] = {}
+
+    # ---------------------------------------------------------------- parameters
+    @property
+    def _params(self):
+        return self.node._params
+
+    @property
+    def _inits(self):
+        return self.node._inits
+
+    def _resolve_cparam(self, key: str) -> Optional[str]:
+        if key in self._cparam_index:
+            return key
+        if "." not in key and key not in self.node._param_index:
+            hits = [n for n in self._cparam_index if n.split(".", 1)[1] == key]
+            if hits:
+                return hits[0]
+        return None
+
+    def set_params(self, **values) -> None:
+        """Node parameters by name; coupling parameters as "coupling.k" (or "k" if unique)."""
+        for key, v in values.items():
+            ckey = self._resolve_cparam(key)
+            if ckey is None and "." in key:
+                term = key.split(".", 1)[0]
+                have = [n for n in self._cparam_index if n.startswith(term + ".")]
+                raise TypeError(f"{self.name}: no coupling parameter {key!r}; "
+                                + (f"term {term!r} has {', '.join(have) or 'no parameters'}"
+                                   if any(t.spec.name == term for t in self.terms) else
+                                   f"coupling terms: {', '.join(t.spec.name for t in self.terms)}"))
+            if ckey is None:
+                self.node.set_params(**{key: v})
+                continue
+            q = self._cparam_meta[self._cparam_index[ckey]]
+            arr = magnitude_in(v, q["unit"], f"parameter {ckey!r}", self.name)
+            self._check_param_shape(arr, ckey)
+            self._cparams[ckey] = arr
+        self._param_cache = None
+
+    def get_param(self, name: str):
+        ckey = self._resolve_cparam(name)
+        if ckey is None:
+            return self.node.get_param(name)
+        if ckey in self._cparams:
+            return self._cparams[ckey]
+        q = self._cparam_meta[self._cparam_index[ckey]]
+        return q["default"] / q["factor"]
+
+    def param_array(self, batch: int) -> np.ndarray:
+        return self.node.param_array(batch)
+
+    def cparam_array(self, batch: int) -> np.ndarray:
+        out = np.empty((len(self._cparam_meta), batch, self.n_nodes))
+        for name, i in self._cparam_index.items():
+            q = self._cparam_meta[i]
+            if name in self._cparams:
+                out[i] = broadcast_param(self._cparams[name], name, self.in_size, batch,
+                                         self.name) * q["factor"]
+            else:
+                out[i] = q["default"]
+        return out
+
+    @property
+    def parameter_names(self):
+        return list(self.node._param_index) + list(self._cparam_index)
+
+    # ---------------------------------------------------------------- states
+    def init_all_states(self, batch_size: Optional[int] = None):
+        self.node.init_all_states(batch_size)
+        self._state = self.node._state
+        self._batch, self._batch_size = self.node._batch, self.node._batch_size
+        self._step = 0
+        self._hist = None
+        self._windows = None
+        self._param_cache = None
+        self._default_inputs = None
+        return self
+
+    init_state = init_all_states
+    reset_state = init_all_states
+
+    def input_array(self, args, kwargs, batch):
+        return self.node.input_array(args, kwargs, batch)
+
+    def _edges(self, dt: float):
+        if dt not in self._edge_cache:
+            self._edge_cache[dt] = [edge_arrays(t.weights, t.delay_ms, dt,
+                                                self_connection=t.spec.self_connection,
+                                                sparse=t.spec.sparse) for t in self.terms]
+        return self._edge_cache[dt]
+
+    # ---------------------------------------------------------------- stepping
+    def advance(self, n_steps: int, dt: float, inputs: np.ndarray, in_tstride: int, *,
+                rec: np.ndarray, rec_pos: np.ndarray, n_transient: int, sample_every: int,
+                seed: int, parallel: Optional[bool] = None, noise_substeps: int = 1) -> np.ndarray:
+        B, N = self._batch, self.n_nodes
+        params = self.param_array(B)
+        if self._hist is None or self._hist_dt != dt:
+            self._lags, self._hist = self._delay_buffers(params, dt, B)
+            self._hist_dt = dt
+        edges = self._edges(dt)
+        fill = self._windows is None
+        if self._windows is not None and self._windows_dt != dt:
+            raise ValueError(f"dt changed from {self._windows_dt} to {dt} ms in a continued "
+                             "network run; re-initialise the states (init_states=True)")
+        windows = []
+        for k, e in enumerate(edges):
+            rows = e.max_lag + 1 + n_steps
+            old = None if self._windows is None else self._windows[k]
+            if old is None or old.shape[1] < rows * N:
+                w = np.zeros((B, rows * N))
+                if old is not None:
+                    w[:, :(e.max_lag + 1) * N] = old[:, :(e.max_lag + 1) * N]
+            else:
+                w = old
+            windows.append(w)
+        self._windows, self._windows_dt = windows, dt
+        status = np.zeros((B, N, 2), dtype=np.int64)
+        if parallel is None:
+            parallel = B > 1
+        run = self.kernel.runner(parallel)
+        args = []
+        for e, w in zip(edges, windows):
+            args += [e.indptr, e.data, e.offsets(N), e.rowsum, w, e.max_lag]
+        run(self._state, params, inputs, in_tstride, np.uint64(seed & (2 ** 64 - 1)), 0,
+            self._step, n_steps, float(dt), rec, rec_pos, n_transient, sample_every,
+            self._lags, self._hist, status, int(noise_substeps), self.cparam_array(B),
+            int(fill), *args)
+        return status
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name in ("node", "terms"):
+            raise AttributeError(name)
+        node = self.__dict__.get("node")
+        if node is not None and name in node._param_index:
+            return node.__getattr__(name)
+        return super().__getattr__(name)
+
+    def __repr__(self):
+        return (f"Network({self.node!r}, {len(self.terms)} coupling term"
+                f"{'s' if len(self.terms) != 1 else ''}, method={self.method!r})")
