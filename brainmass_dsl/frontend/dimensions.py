@@ -7,6 +7,7 @@ NMM202 (dimensional argument to exp/log/...), NMM204 (dimensional exponent).
 """
 from __future__ import annotations
 
+import math
 from typing import Dict, Optional, Tuple
 
 from . import ast
@@ -200,6 +201,10 @@ class DimInference:
         if base.dimensionless:
             return base
         p = const_value(e.right)
+        if p is not None and not math.isfinite(p):
+            self.report("NMM204", f"{describe(base)} raised to the power {p}", e.span,
+                        "the exponent of a quantity with a unit must be a finite number")
+            return None
         if p is None:
             self.report("NMM204", f"{describe(base)} raised to a non-constant power",
                         e.span, "only pure numbers can be raised to a variable power; divide by "

@@ -3,14 +3,15 @@ and statement-level error recovery so that every syntax error of a file is repor
 """
 from __future__ import annotations
 
-import inspect
 import hashlib
+import inspect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import List, Optional, Tuple
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, v_args
+from lark.visitors import Transformer_NonRecursive
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.indenter import Indenter
 
@@ -108,8 +109,9 @@ def _unquote(tok: str) -> str:
 
 
 @v_args(meta=True)
-class _ToAst(Transformer):
-    """Lark parse tree -> frozen `ast` dataclasses with spans."""
+class _ToAst(Transformer_NonRecursive):
+    """Lark parse tree -> frozen `ast` dataclasses with spans (without recursion, so that a
+    long sum such as `x + x + ... + x` cannot exhaust Python's stack)."""
 
     def __init__(self, file: str):
         super().__init__()
@@ -452,6 +454,57 @@ def _logical_range(lines: List[str], lineno: int) -> Tuple[int, int]:
     return first, last
 
 
+#: deepest expression tree accepted; later stages (checks, SymPy, printers) walk expressions
+#: recursively, and a deeper tree would exhaust Python's stack there
+MAX_EXPR_DEPTH = 200
+
+
+def _expr_depth(expr) -> int:
+    best, stack = 0, [(expr, 1)]
+    while stack:
+        e, d = stack.pop()
+        best = max(best, d)
+        if isinstance(e, ast.BinOp):
+            stack += [(e.left, d + 1), (e.right, d + 1)]
+        elif isinstance(e, ast.UnaryOp):
+            stack.append((e.operand, d + 1))
+        elif isinstance(e, ast.Call):
+            stack += [(a, d + 1) for a in e.args]
+    return best
+
+
+def _member_depth(m) -> int:
+    exprs = []
+    for f in fields(m):
+        v = getattr(m, f.name)
+        if isinstance(v, ast.Bounds):
+            exprs += [v.lo, v.hi]
+        elif isinstance(v, (ast.Num, ast.Name, ast.BinOp, ast.UnaryOp, ast.Call)):
+            exprs.append(v)
+    return max((_expr_depth(e) for e in exprs), default=0)
+
+
+def _drop_too_deep(module: ast.Module, lines: List[str], bag: DiagnosticBag,
+                   removed: List[str]) -> ast.Module:
+    """Report (NMM001) and drop the statements whose expressions nest too deeply."""
+    blocks = []
+    for b in module.blocks:
+        keep = []
+        for m in b.members:
+            depth = _member_depth(m)
+            if depth > MAX_EXPR_DEPTH:
+                bag.add("NMM001", f"expression nested too deeply ({depth} levels; at most "
+                        f"{MAX_EXPR_DEPTH} are allowed)", m.span,
+                        "split it into several 'let' declarations")
+                removed.extend(lines[m.span.line - 1:m.span.end_line])
+            else:
+                keep.append(m)
+        blocks.append(b if len(keep) == len(b.members) else ast.with_members(b, keep))
+    return module if blocks == list(module.blocks) and all(
+        x is y for x, y in zip(blocks, module.blocks)) else ast.Module(
+        module.file, module.imports, tuple(blocks))
+
+
 @dataclass
 class ParseResult:
     module: Optional[ast.Module]
@@ -493,6 +546,7 @@ def parse(text: str, file: str = "<string>", bag: Optional[DiagnosticBag] = None
                 lines[k] = ""
             continue
         module = _ToAst(file).transform(tree)
+        module = _drop_too_deep(module, lines, bag, removed)
         return ParseResult(module, "\n".join(removed))
     return ParseResult(None, "\n".join(removed))
 

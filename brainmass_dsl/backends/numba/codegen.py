@@ -69,10 +69,10 @@ def _draws(step: str, targets: List[str], node: str) -> List[str]:
     lines = []
     for k in range(0, len(targets), 2):
         if k + 1 < len(targets):
-            lines.append(f"{targets[k]}, {targets[k + 1]} = normal_pair(_seed, {step}, "
+            lines.append(f"{targets[k]}, {targets[k + 1]} = fast_normal_pair(_seed, {step}, "
                          f"_batch0 + _b, {node}, {k // 2})")
         else:
-            lines.append(f"{targets[k]} = normal(_seed, {step}, _batch0 + _b, {node}, {k})")
+            lines.append(f"{targets[k]} = fast_normal(_seed, {step}, _batch0 + _b, {node}, {k})")
     return lines
 
 

@@ -13,7 +13,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 #: identifiers the generated module uses itself; model names that collide get a suffix
 RESERVED = frozenset({"math", "np", "njit", "prange", "numba", "min", "max", "abs", "range",
-                      "float", "int", "len", "print", "exprel", "normal", "normal_pair",
+                      "float", "int", "len", "print", "exprel", "fast_normal", "fast_normal_pair",
                       "True", "False", "None", "t", "dt"}) | frozenset(keyword.kwlist)
 
 
