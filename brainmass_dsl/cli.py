@@ -555,5 +555,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 3
 
 
+from . import commands  # noqa: E402,F401  (registers simulate, compile, cache)
+
 if __name__ == "__main__":
     sys.exit(main())

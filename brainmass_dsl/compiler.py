@@ -48,31 +48,54 @@ def _source_key(rb: ResolvedBlock) -> str:
     return rb.kind + " " + rb.name + "\n" + "\n".join(format_member(m) for m in rb.members)
 
 
+@dataclass(frozen=True)
+class Wire:
+    """A source model (e.g. a noise process) wired into a node input under a prefix."""
+
+    input: str
+    source: ResolvedBlock
+    prefix: str
+
+
+def _wiring_key(wiring) -> list:
+    return [(w.input, _source_key(w.source), w.prefix) for w in wiring]
+
+
 def node_key(rb: ResolvedBlock, integrator: str, dtype: str = "float64",
-             backend: str = "numba") -> str:
+             backend: str = "numba", wiring=()) -> str:
     return cache.make_key(kind="nodes", source=_source_key(rb), integrator=integrator,
-                          dtype=dtype, backend=backend)
+                          dtype=dtype, backend=backend, wiring=_wiring_key(wiring))
 
 
-def render_nodes(rb: ResolvedBlock, integrator: str, key: str, program=None) -> str:
-    """Generate the module text (lowering, integration, printing)."""
-    from .backends.numba.codegen import render_nodes_module
-    from .integrators.step import build_step
+def lower_wired(rb: ResolvedBlock, program, wiring=()):
+    """The node's ModelIR with its wired sources composed in."""
+    from .ir.compose import wire_inputs
     from .ir.lower import lower_block
 
     model = lower_block(rb, program)
-    step = build_step(model, integrator)
+    if wiring:
+        model = wire_inputs(model, {w.input: (lower_block(w.source), w.prefix) for w in wiring})
+    return model
+
+
+def render_nodes(rb: ResolvedBlock, integrator: str, key: str, program=None, wiring=()) -> str:
+    """Generate the module text (lowering, integration, printing)."""
+    from .backends.numba.codegen import render_nodes_module
+    from .integrators.step import build_step
+
+    step = build_step(lower_wired(rb, program, wiring), integrator)
     return render_nodes_module(step, cache_key=key, version=__version__)
 
 
 def compile_nodes(rb: ResolvedBlock, integrator: Optional[str] = None, *,
-                  dtype: str = "float64", program=None) -> NodeKernel:
-    """The cached kernel of `rb` integrated with `integrator` (default exp_euler)."""
+                  dtype: str = "float64", program=None, wiring=()) -> NodeKernel:
+    """The cached kernel of `rb` integrated with `integrator` (default exp_euler), with
+    `wiring` (a sequence of `Wire`) composing noise processes into its inputs."""
     scheme = get(integrator or DEFAULT).name
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, not {dtype!r}")
-    key = node_key(rb, scheme, dtype)
-    module = cache.load(key, lambda: render_nodes(rb, scheme, key, program))
+    key = node_key(rb, scheme, dtype, wiring=wiring)
+    module = cache.load(key, lambda: render_nodes(rb, scheme, key, program, wiring))
     return NodeKernel(module, key, scheme)
 
 
@@ -87,10 +110,11 @@ class TermSpec:
 
 
 def network_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float64",
-                backend: str = "numba") -> str:
+                backend: str = "numba", wiring=()) -> str:
     return cache.make_key(kind="network", source=_source_key(node), integrator=integrator,
                           terms=[(t.name, _source_key(t.coupling), t.coupled, t.target)
-                                 for t in terms], dtype=dtype, backend=backend)
+                                 for t in terms], dtype=dtype, backend=backend,
+                          wiring=_wiring_key(wiring))
 
 
 def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
@@ -117,13 +141,14 @@ def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
     return value, factor
 
 
-def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str) -> str:
+def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,
+                   wiring=()) -> str:
     from .backends.numba.codegen import render_network_module
     from .integrators.step import build_step
-    from .ir.lower import lower_block, lower_coupling
+    from .ir.lower import lower_coupling
     from .ir.network import CouplingTerm, build_network_ir, coupling_input_symbol, separate
 
-    node = lower_block(node_rb, program)
+    node = lower_wired(node_rb, program, wiring)
     built = []
     for k, t in enumerate(terms):
         c = lower_coupling(t.coupling, program)
@@ -137,9 +162,10 @@ def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key:
 
 
 def compile_network(node_rb: ResolvedBlock, integrator: Optional[str], terms, *,
-                    dtype: str = "float64", program=None) -> NodeKernel:
+                    dtype: str = "float64", program=None, wiring=()) -> NodeKernel:
     """The cached fused network kernel of a node block with coupling `terms` (TermSpec)."""
     scheme = get(integrator or DEFAULT).name
-    key = network_key(node_rb, scheme, terms, dtype)
-    module = cache.load(key, lambda: render_network(node_rb, program, scheme, terms, key))
+    key = network_key(node_rb, scheme, terms, dtype, wiring=wiring)
+    module = cache.load(key, lambda: render_network(node_rb, program, scheme, terms, key,
+                                                    wiring))
     return NodeKernel(module, key, scheme)

@@ -29,6 +29,16 @@ to the compiler's canonical units:
 
 `simulate(ref, ...)` integrates a reference with SciPy's solve_ivp (DOP853, tight tolerances;
 delay models by the method of steps). `reference_trajectory(name)` is the comparison run.
+
+Comparing a compiled model with its reference: pass `params`/`init`/`inputs` divided by the
+declared unit's canonical factor (the values here are canonical), run `rk4` at a small dt and
+compare every state and output at the sample times (rtol 1e-6 of the trajectory's scale).
+Two cases are continuous-time references of a discrete-time rule and converge only at first
+order in dt: WilsonCowanDelayedStep (lags rounded to whole steps, the delayed value taken at
+the step) and the KuramotoNetwork network (the coupling is evaluated once per step and held
+over the RK stages, as in brainmass). For them compare at O(dt) tolerance or check that the
+error halves with dt (measured: 8e-4 at dt = 0.01 ms -> 1e-4 at 0.00125 ms for WC delayed;
+2.2e-4 -> 5.4e-5 from dt = 0.01 to 0.0025 ms for Kuramoto).
 """
 from __future__ import annotations
 
@@ -71,7 +81,8 @@ def sigmoid(x):
 
 # ----------------------------------------------------------------------------- integration
 def _pack(ref, y):
-    return np.concatenate([np.atleast_1d(np.asarray(y[s], dtype=float)).ravel() for s in ref.states])
+    return np.concatenate([np.atleast_1d(np.asarray(y[s], dtype=float)).ravel()
+                           for s in ref.states])
 
 
 def _shapes(ref, y0):
@@ -430,6 +441,8 @@ _KUR_N_BEHAVIOUR = 64
 
 
 def _kuramoto_rhs(y, p, u, t, W=None):
+    """The whole network; W defaults to all-to-all without self-connections (brainmass's
+    conn=None, exclude_self=True), the normalisation is by the full N (normalize_by_n)."""
     th = np.asarray(y["theta"], dtype=float)
     n = th.shape[-1]
     W = np.ones((n, n)) - np.eye(n) if W is None else W
@@ -502,8 +515,10 @@ def _wc_symmetric_rhs(y, p, u, t):
 def _wc_simplified_rhs(y, p, u, t):
     rE, rI = y["rE"], y["rI"]
     x = p["w_exc"] * rE - p["w_inh"] * rI
-    return {"rE": (-rE + (1 - p["r"] * rE) * _F(x + u["rE_inp"], p["a_E"], p["theta_E"])) / p["tau_E"],
-            "rI": (-rI + (1 - p["r"] * rI) * _F(x + u["rI_inp"], p["a_I"], p["theta_I"])) / p["tau_I"]}
+    FE = _F(x + u["rE_inp"], p["a_E"], p["theta_E"])
+    FI = _F(x + u["rI_inp"], p["a_I"], p["theta_I"])
+    return {"rE": (-rE + (1 - p["r"] * rE) * FE) / p["tau_E"],
+            "rI": (-rI + (1 - p["r"] * rI) * FI) / p["tau_I"]}
 
 
 def _wc_linear_rhs(y, p, u, t):
@@ -518,8 +533,9 @@ def _wc_divisive_rhs(y, p, u, t):
     rE, rI = y["rE"], y["rI"]
     gE = (1 - p["r"] * rE) / (p["sigma_E"] + p["wEI"] * rI)
     gI = (1 - p["r"] * rI) / (p["sigma_I"] + p["wII"] * rI)
-    return {"rE": (-rE + gE * _F(p["wEE"] * rE + u["rE_inp"], p["a_E"], p["theta_E"])) / p["tau_E"],
-            "rI": (-rI + gI * _F(p["wIE"] * rE + u["rI_inp"], p["a_I"], p["theta_I"])) / p["tau_I"]}
+    FE = _F(p["wEE"] * rE + u["rE_inp"], p["a_E"], p["theta_E"])
+    FI = _F(p["wIE"] * rE + u["rI_inp"], p["a_I"], p["theta_I"])
+    return {"rE": (-rE + gE * FE) / p["tau_E"], "rI": (-rI + gI * FI) / p["tau_I"]}
 
 
 def _wc_divisive_input_rhs(y, p, u, t):
@@ -826,7 +842,8 @@ def _lb_rhs(y, p, u, t):  # Breakspear, Terry & Friston 2003, eqs. 1-5 (TVB form
     QZ = p["QZ_max"] * _gate(Z, p["ZT"], p["d_Z"])
     I_Ca = (p["gCa"] + (1 - p["C"]) * p["rNMDA"] * p["aee"] * QV
             + p["C"] * p["rNMDA"] * p["aee"] * c) * m_Ca * (V - p["VCa"])
-    I_Na = (p["gNa"] * m_Na + (1 - p["C"]) * p["aee"] * QV + p["C"] * p["aee"] * c) * (V - p["VNa"])
+    I_Na = ((p["gNa"] * m_Na + (1 - p["C"]) * p["aee"] * QV + p["C"] * p["aee"] * c)
+            * (V - p["VNa"]))
     I_K = p["gK"] * W * (V - p["VK"])
     I_L = p["gL"] * (V - p["VL"])
     ts = p["t_scale"]
@@ -876,12 +893,6 @@ def _ep_rhs(y, p, u, t):  # Jirsa et al. 2014 (TVB Epileptor with slope / modifi
             "g": tt * (-0.01 * (g - 0.1 * x1))}
 
 
-def _seizure_onsets(t, x1):
-    """Times where the fast population jumps to its upper (ictal) branch x1 > 0."""
-    up = np.asarray(x1) > 0
-    return t[1:][up[1:] & ~up[:-1]]
-
-
 def _ep_behaviour(sim):
     zero = {"x1_inp": 0.0, "x2_inp": 0.0, "noise_x1": 0.0, "noise_x2": 0.0}
     fast = {"method": "LSODA", "rtol": 1e-7, "atol": 1e-9}
@@ -915,142 +926,148 @@ REFERENCES: Dict[str, Ref] = {}
 
 REFERENCES["HopfStep"] = Ref(
     states=["x", "y"], params=_p(a=0.25, w=0.2, beta=1.0),
-    inputs={"x_inp": 0.01, "y_inp": -0.02}, outputs={"x": _state("x"), "y": _state("y")},
-    rhs=_hopf_rhs, init={"x": 0.1, "y": 0.0},
+    inputs={"x_inp": 0.01, "y_inp": -0.02}, init={"x": 0.1, "y": 0.0},
+    outputs={"x": _state("x"), "y": _state("y")}, rhs=_hopf_rhs,
     integrate_ms=200.0, behaviour=_hopf_behaviour, source="Deco et al. 2017, Sci Rep")
 
 REFERENCES["StuartLandauStep"] = Ref(
-    states=["x", "y"], params=_p(a=0.25, w=0.2), inputs={"x_inp": 0.01, "y_inp": 0.0},
-    outputs={"x": _state("x"), "y": _state("y")},
-    rhs=_sl_rhs, init={"x": 0.025, "y": 0.025}, integrate_ms=200.0, behaviour=_sl_behaviour,
-    source="Stuart 1960; Landau 1944")
+    states=["x", "y"], params=_p(a=0.25, w=0.2),
+    inputs={"x_inp": 0.01, "y_inp": 0.0}, init={"x": 0.025, "y": 0.025},
+    outputs={"x": _state("x"), "y": _state("y")}, rhs=_sl_rhs,
+    integrate_ms=200.0, behaviour=_sl_behaviour, source="Stuart 1960; Landau 1944")
 
 REFERENCES["VanDerPolStep"] = Ref(
-    states=["x", "y"], params=_p(mu=1.0), inputs={"x_inp": 0.05, "y_inp": -0.02},
-    outputs={"x": _state("x"), "y": _state("y")},
-    rhs=_vdp_rhs, init={"x": 0.025, "y": 0.025}, integrate_ms=50.0, behaviour=_vdp_behaviour,
+    states=["x", "y"], params=_p(mu=1.0),
+    inputs={"x_inp": 0.05, "y_inp": -0.02}, init={"x": 0.025, "y": 0.025},
+    outputs={"x": _state("x"), "y": _state("y")}, rhs=_vdp_rhs,
+    integrate_ms=50.0, behaviour=_vdp_behaviour, slow=True,
     source="van der Pol 1926 (Lienard form)")
 
 REFERENCES["FitzHughNagumoStep"] = Ref(
-    states=["V", "w"], params=_p(alpha=3.0, beta=4.0, gamma=-1.5, delta=0.0, epsilon=0.5, tau=20.0),
-    inputs={"V_inp": 1.0, "w_inp": 0.001}, outputs={"V": _state("V")},
-    rhs=_fhn_rhs, init={"V": 0.025, "w": 0.025},
-    integrate_ms=200.0, behaviour=_fhn_behaviour, source="FitzHugh 1961; Nagumo et al. 1962")
+    states=["V", "w"],
+    params=_p(alpha=3.0, beta=4.0, gamma=-1.5, delta=0.0, epsilon=0.5, tau=20.0),
+    inputs={"V_inp": 1.0, "w_inp": 0.001}, init={"V": 0.025, "w": 0.025},
+    outputs={"V": _state("V")}, rhs=_fhn_rhs,
+    integrate_ms=200.0, behaviour=_fhn_behaviour, slow=True,
+    source="FitzHugh 1961; Nagumo et al. 1962")
 
 REFERENCES["ThresholdLinearStep"] = Ref(
     states=["E", "I"], params=_p(tau_E=20.0, tau_I=10.0, beta_E=0.066, beta_I=0.351),
-    inputs={"E_inp": 10.0, "I_inp": 2.0}, outputs={"E": _state("E")},
-    rhs=_tl_rhs, init={"E": 0.0, "I": 0.5},
+    inputs={"E_inp": 10.0, "I_inp": 2.0}, init={"E": 0.0, "I": 0.5},
+    outputs={"E": _state("E")}, rhs=_tl_rhs,
     integrate_ms=100.0, behaviour=_tl_behaviour, source="Chaudhuri et al. 2015, Neuron")
 
 REFERENCES["Generic2dOscillatorStep"] = Ref(
     states=["V", "W"],
     params=_p(a=-2.0, b=-10.0, c=0.0, d=0.02, e=3.0, f=1.0, g=0.0, alpha=1.0, beta=1.0,
               gamma=1.0, I=0.0, tau=1.0),
-    inputs={"V_inp": 0.2, "noise_V": 0.001, "noise_W": -0.001}, outputs={"V": _state("V")},
-    rhs=_g2d_rhs,
-    init={"V": 1.0, "W": -2.0}, integrate_ms=500.0, behaviour=_g2d_behaviour,
+    inputs={"V_inp": 0.2, "noise_V": 0.001, "noise_W": -0.001}, init={"V": 1.0, "W": -2.0},
+    outputs={"V": _state("V")}, rhs=_g2d_rhs,
+    integrate_ms=500.0, behaviour=_g2d_behaviour, slow=True,
     source="Sanz-Leon et al. 2015, NeuroImage (TVB Generic2dOscillator)")
 
 REFERENCES["LorenzStep"] = Ref(
     states=["x", "y", "z"], params=_p(sigma=10.0, rho=28.0, beta=8.0 / 3.0),
-    inputs={"x_inp": 0.0}, outputs={"x": _state("x")},
-    rhs=_lorenz_rhs, init={"x": 1.0, "y": 1.0, "z": 1.0},
-    integrate_ms=5.0, behaviour=_lorenz_behaviour, source="Lorenz 1963", sample_ms=0.01)
+    inputs={"x_inp": 0.0}, init={"x": 1.0, "y": 1.0, "z": 1.0},
+    outputs={"x": _state("x")}, rhs=_lorenz_rhs,
+    integrate_ms=5.0, sample_ms=0.01, behaviour=_lorenz_behaviour, slow=True,
+    source="Lorenz 1963")
 
 REFERENCES["LinearStep"] = Ref(
-    states=["x"], params=_p(gamma=-10.0), inputs={"x_inp": 0.05}, outputs={"x": _state("x")},
-    rhs=_linear_rhs,
-    init={"x": 0.01}, integrate_ms=1.0, behaviour=_linear_behaviour, sample_ms=0.01,
+    states=["x"], params=_p(gamma=-10.0),
+    inputs={"x_inp": 0.05}, init={"x": 0.01},
+    outputs={"x": _state("x")}, rhs=_linear_rhs,
+    integrate_ms=1.0, sample_ms=0.01, behaviour=_linear_behaviour,
     source="Sanz-Leon et al. 2015 (TVB Linear)")
 
 _KUR_W = np.ones((_KUR_N, _KUR_N)) - np.eye(_KUR_N)
 REFERENCES["KuramotoNetwork"] = Ref(
     states=["theta"],
     params=_p(omega=_gauss_quantiles(_KUR_N, 0.02), K=0.05, alpha=0.1),
-    inputs={"theta_inp": 0.0}, outputs={"theta": _state("theta")},
-    rhs=_kuramoto_rhs,
+    inputs={"theta_inp": 0.0},
     init={"theta": np.random.default_rng(0).uniform(0, 2 * PI, _KUR_N)},
-    integrate_ms=200.0, behaviour=_kuramoto_behaviour, sample_ms=0.5,
+    outputs={"theta": _state("theta")}, rhs=_kuramoto_rhs,
+    integrate_ms=200.0, sample_ms=0.5, behaviour=_kuramoto_behaviour,
     network={"n_nodes": _KUR_N, "weights": _KUR_W, "coupling": "KuramotoCoupling",
              "coupling_params": ("K", "alpha"), "coupled": "theta", "target": "theta_inp"},
     source="Kuramoto 1975; Sakaguchi & Kuramoto 1986")
 
 _WC_IN = {"rE_inp": 1.0, "rI_inp": 0.2}
 _WC_OUT = {"rE": _state("rE")}
-REFERENCES["WilsonCowanStep"] = Ref(
-    states=["rE", "rI"], params=_p(**_WC_COMMON, **_WC72_HYST, r=1.0), inputs=dict(_WC_IN),
-    outputs=_WC_OUT, rhs=_wc_rhs, init={"rE": 0.0, "rI": 0.0}, integrate_ms=50.0, behaviour=_wc_behaviour,
-    source="Wilson & Cowan 1972, Biophys J")
-REFERENCES["WilsonCowanNoSaturationStep"] = Ref(
-    states=["rE", "rI"], params=_p(**_WC_COMMON, **_WC72_HYST), inputs=dict(_WC_IN),
-    outputs=_WC_OUT, rhs=_wc_nosat_rhs, init={"rE": 0.0, "rI": 0.0}, integrate_ms=50.0,
-    behaviour=_wc_nosat_behaviour, source="Wilson & Cowan 1972 without refractoriness")
-REFERENCES["WilsonCowanSymmetricStep"] = Ref(
-    states=["rE", "rI"], params=_p(tau=1.0, a=1.1, theta=3.4, **_WC72_HYST, r=1.0),
-    inputs=dict(_WC_IN), outputs=_WC_OUT, rhs=_wc_symmetric_rhs, init={"rE": 0.0, "rI": 0.0}, integrate_ms=50.0,
-    behaviour=_wc_generic_behaviour, source="Wilson & Cowan 1972 (shared tau, a, theta)")
-REFERENCES["WilsonCowanSimplifiedStep"] = Ref(
-    states=["rE", "rI"], params=_p(**_WC_COMMON, w_exc=8.0, w_inh=12.0, r=1.0),
-    inputs={"rE_inp": 3.0, "rI_inp": 0.5}, outputs=_WC_OUT, rhs=_wc_simplified_rhs, init={"rE": 0.0, "rI": 0.0},
-    integrate_ms=50.0, behaviour=_wc_generic_behaviour,
-    source="Wilson & Cowan 1972 (one excitatory and one inhibitory weight)")
-REFERENCES["WilsonCowanLinearStep"] = Ref(
-    states=["rE", "rI"],
-    params=_p(tau_E=1.0, tau_I=1.0, wEE=0.8, wEI=0.3, wIE=1.0, wII=0.85, r=1.0),
-    inputs={"rE_inp": 0.5, "rI_inp": 0.1}, outputs=_WC_OUT, rhs=_wc_linear_rhs, init={"rE": 0.0, "rI": 0.0},
-    integrate_ms=50.0, behaviour=_wc_generic_behaviour,
-    source="Wilson & Cowan 1972 with a rectified-linear transfer")
+_WC0 = {"rE": 0.0, "rI": 0.0}
+
+
+def _wc_ref(params, rhs, behaviour, source, inputs=None, init=None, states=("rE", "rI"),
+            **kw):
+    return Ref(states=list(states), params=params, inputs=dict(inputs or _WC_IN),
+               init=dict(init or _WC0), outputs=_WC_OUT, rhs=rhs,
+               integrate_ms=kw.pop("integrate_ms", 50.0), behaviour=behaviour, source=source,
+               **kw)
+
+
+REFERENCES["WilsonCowanStep"] = _wc_ref(
+    _p(**_WC_COMMON, **_WC72_HYST, r=1.0), _wc_rhs, _wc_behaviour,
+    "Wilson & Cowan 1972, Biophys J")
+REFERENCES["WilsonCowanNoSaturationStep"] = _wc_ref(
+    _p(**_WC_COMMON, **_WC72_HYST), _wc_nosat_rhs, _wc_nosat_behaviour,
+    "Wilson & Cowan 1972 without refractoriness")
+REFERENCES["WilsonCowanSymmetricStep"] = _wc_ref(
+    _p(tau=1.0, a=1.1, theta=3.4, **_WC72_HYST, r=1.0), _wc_symmetric_rhs,
+    _wc_generic_behaviour, "Wilson & Cowan 1972 (shared tau, a, theta)")
+REFERENCES["WilsonCowanSimplifiedStep"] = _wc_ref(
+    _p(**_WC_COMMON, w_exc=8.0, w_inh=12.0, r=1.0), _wc_simplified_rhs,
+    _wc_generic_behaviour, "Wilson & Cowan 1972 (one excitatory and one inhibitory weight)",
+    inputs={"rE_inp": 3.0, "rI_inp": 0.5})
+REFERENCES["WilsonCowanLinearStep"] = _wc_ref(
+    _p(tau_E=1.0, tau_I=1.0, wEE=0.8, wEI=0.3, wIE=1.0, wII=0.85, r=1.0), _wc_linear_rhs,
+    _wc_generic_behaviour, "Wilson & Cowan 1972 with a rectified-linear transfer",
+    inputs={"rE_inp": 0.5, "rI_inp": 0.1})
 _WC_DIV = _p(**_WC_COMMON, wEE=6.0, wEI=6.5, wIE=2.0, wII=5.5, r=1.0, sigma_E=1.0, sigma_I=1.0)
-REFERENCES["WilsonCowanDivisiveStep"] = Ref(
-    states=["rE", "rI"], params=dict(_WC_DIV), inputs={"rE_inp": 3.0, "rI_inp": 1.0},
-    outputs=_WC_OUT, rhs=_wc_divisive_rhs, init={"rE": 0.1, "rI": 0.1}, integrate_ms=50.0,
-    behaviour=_wc_divisive_behaviour, source="Wilson-Cowan with divisive gain normalisation")
-REFERENCES["WilsonCowanDivisiveInputStep"] = Ref(
-    states=["rE", "rI"], params=dict(_WC_DIV), inputs={"rE_inp": 3.0, "rI_inp": 1.0},
-    outputs=_WC_OUT, rhs=_wc_divisive_input_rhs, init={"rE": 0.1, "rI": 0.1}, integrate_ms=50.0,
-    behaviour=_wc_generic_behaviour, source="Wilson-Cowan with divisive input normalisation")
-REFERENCES["WilsonCowanDelayedStep"] = Ref(
-    states=["rE", "rI"],
-    params=_p(**_WC_COMMON, **_WC_BM_BYNAME, r=1.0, delay_EE=2.0, delay_IE=2.0, delay_EI=1.5,
-              delay_II=1.5),
-    inputs=dict(_WC_IN), outputs=_WC_OUT, rhs=_wc_delayed_rhs, init={"rE": 0.1, "rI": 0.05}, integrate_ms=50.0,
-    behaviour=_wc_delayed_behaviour,
-    delays=(("rE", "delay_EE"), ("rI", "delay_EI"), ("rE", "delay_IE"), ("rI", "delay_II")),
-    source="Wilson-Cowan with intra-node delays (history = initial state)")
-REFERENCES["WilsonCowanAdaptiveStep"] = Ref(
-    states=["rE", "rI", "aE", "aI"],
-    params=_p(**_WC_COMMON, **_WC_BM_BYNAME, r=1.0, tau_aE=100.0, tau_aI=80.0, b_E=0.1, b_I=0.08),
-    inputs={"rE_inp": 3.0, "rI_inp": 0.5}, outputs=_WC_OUT, rhs=_wc_adaptive_rhs,
-    init={"rE": 0.0, "rI": 0.0, "aE": 0.0, "aI": 0.0}, integrate_ms=300.0,
-    behaviour=_wc_adaptive_behaviour, source="Wilson-Cowan with adaptation")
-REFERENCES["WilsonCowanThreePopulationStep"] = Ref(
-    states=["rE", "rI", "rM"],
-    params=_p(**_WC_COMMON, **_WC_BM_BYNAME, r=1.0, tau_M=2.0, a_M=1.0, theta_M=3.5, wME=8.0,
-              wMI=6.0, wEM=4.0, wIM=2.0, wMM=2.0),
-    inputs={"rE_inp": 1.0, "rI_inp": 0.2, "rM_inp": 0.5}, outputs=_WC_OUT, rhs=_wc_three_rhs,
-    init={"rE": 0.0, "rI": 0.0, "rM": 0.0}, integrate_ms=50.0, behaviour=_wc_three_behaviour,
-    source="Wilson-Cowan with a third population")
+REFERENCES["WilsonCowanDivisiveStep"] = _wc_ref(
+    dict(_WC_DIV), _wc_divisive_rhs, _wc_divisive_behaviour,
+    "Wilson-Cowan with divisive gain normalisation",
+    inputs={"rE_inp": 3.0, "rI_inp": 1.0}, init={"rE": 0.1, "rI": 0.1})
+REFERENCES["WilsonCowanDivisiveInputStep"] = _wc_ref(
+    dict(_WC_DIV), _wc_divisive_input_rhs, _wc_generic_behaviour,
+    "Wilson-Cowan with divisive input normalisation",
+    inputs={"rE_inp": 3.0, "rI_inp": 1.0}, init={"rE": 0.1, "rI": 0.1})
+REFERENCES["WilsonCowanDelayedStep"] = _wc_ref(
+    _p(**_WC_COMMON, **_WC_BM_BYNAME, r=1.0, delay_EE=2.0, delay_IE=2.0, delay_EI=1.5,
+       delay_II=1.5),
+    _wc_delayed_rhs, _wc_delayed_behaviour,
+    "Wilson-Cowan with intra-node delays (history = initial state)",
+    init={"rE": 0.1, "rI": 0.05}, slow=True,
+    delays=(("rE", "delay_EE"), ("rI", "delay_EI"), ("rE", "delay_IE"), ("rI", "delay_II")))
+REFERENCES["WilsonCowanAdaptiveStep"] = _wc_ref(
+    _p(**_WC_COMMON, **_WC_BM_BYNAME, r=1.0, tau_aE=100.0, tau_aI=80.0, b_E=0.1, b_I=0.08),
+    _wc_adaptive_rhs, _wc_adaptive_behaviour, "Wilson-Cowan with adaptation",
+    inputs={"rE_inp": 3.0, "rI_inp": 0.5}, init={"rE": 0.0, "rI": 0.0, "aE": 0.0, "aI": 0.0},
+    states=("rE", "rI", "aE", "aI"), integrate_ms=300.0)
+REFERENCES["WilsonCowanThreePopulationStep"] = _wc_ref(
+    _p(**_WC_COMMON, **_WC_BM_BYNAME, r=1.0, tau_M=2.0, a_M=1.0, theta_M=3.5, wME=8.0,
+       wMI=6.0, wEM=4.0, wIM=2.0, wMM=2.0),
+    _wc_three_rhs, _wc_three_behaviour, "Wilson-Cowan with a third population",
+    inputs={"rE_inp": 1.0, "rI_inp": 0.2, "rM_inp": 0.5},
+    init={"rE": 0.0, "rI": 0.0, "rM": 0.0}, states=("rE", "rI", "rM"))
 
 REFERENCES["JansenRitStep"] = Ref(
     states=["M", "E", "I", "Mv", "Ev", "Iv"],
     params=_p(Ae=3.25, Ai=22.0, be=0.1, bi=0.05, C=135.0, a1=1.0, a2=0.8, a3=0.25, a4=0.25,
               s_max=0.005, v0=6.0, r=0.56),
-    inputs={"M_inp": 0.1, "E_inp": 0.22, "I_inp": -0.1}, rhs=_jr_rhs,
+    inputs={"M_inp": 0.1, "E_inp": 0.22, "I_inp": -0.1},
     init={"M": 0.0, "E": 0.0, "I": 0.0, "Mv": 0.0, "Ev": 0.0, "Iv": 0.0},
-    outputs={"eeg": lambda y, p, u: y["E"] - y["I"]},
-    integrate_ms=500.0, behaviour=_jr_behaviour, sample_ms=0.5,
+    outputs={"eeg": lambda y, p, u: y["E"] - y["I"]}, rhs=_jr_rhs,
+    integrate_ms=500.0, sample_ms=0.5, behaviour=_jr_behaviour,
     source="Jansen & Rit 1995, Biol Cybern")
 
 REFERENCES["WongWangStep"] = Ref(
     states=["S1", "S2"],
     params=_p(tau_S=100.0, gamma=0.641, a=0.27, theta=0.31, J_N11=0.2609, J_N22=0.2609,
               J_N12=0.0497, J_N21=0.0497, J_A_ext=0.2243, mu_0=0.03, I_0=0.3255),
-    inputs={"coherence": 0.1, "noise_s1": 0.0, "noise_s2": 0.001}, rhs=_ww_rhs,
-    init={"S1": 0.0, "S2": 0.0},
+    inputs={"coherence": 0.1, "noise_s1": 0.0, "noise_s2": 0.001}, init={"S1": 0.0, "S2": 0.0},
     outputs={"r1": lambda y, p, u: _ww_rates(y, p, u)[0],
              "r2": lambda y, p, u: _ww_rates(y, p, u)[1]},
-    integrate_ms=1000.0, behaviour=_ww_behaviour, sample_ms=1.0,
+    rhs=_ww_rhs, integrate_ms=1000.0, sample_ms=1.0, behaviour=_ww_behaviour,
     source="Wong & Wang 2006, J Neurosci (reduced model, threshold-linear f-I as brainmass)")
 
 REFERENCES["WongWangExcInhStep"] = Ref(
@@ -1058,25 +1075,24 @@ REFERENCES["WongWangExcInhStep"] = Ref(
     params=_p(a_e=0.31, b_e=0.125, d_e=160.0, gamma_e=0.641, tau_e=100.0, w_p=1.4, W_e=1.0,
               a_i=0.615, b_i=0.177, d_i=87.0, gamma_i=1.0, tau_i=10.0, W_i=0.7, J_N=0.15,
               J_i=1.0, I_o=0.382, I_ext=0.0, G=2.0, lamda=0.0),
-    inputs={"coupling": 0.1, "noise_e": 0.0, "noise_i": 0.0}, rhs=_wwei_rhs,
-    init={"S_e": 0.001, "S_i": 0.001},
-    outputs={"S_e": lambda y, p, u: y["S_e"],
+    inputs={"coupling": 0.1, "noise_e": 0.0, "noise_i": 0.0}, init={"S_e": 0.001, "S_i": 0.001},
+    outputs={"S_e": _state("S_e"),
              "H_e": lambda y, p, u: _H(_wwei_x(y, p, u)[0], p["a_e"], p["b_e"], p["d_e"]),
              "H_i": lambda y, p, u: _H(_wwei_x(y, p, u)[1], p["a_i"], p["b_i"], p["d_i"])},
-    integrate_ms=1000.0, behaviour=_wwei_behaviour, sample_ms=1.0,
+    rhs=_wwei_rhs, integrate_ms=1000.0, sample_ms=1.0, behaviour=_wwei_behaviour,
     source="Deco et al. 2014, J Neurosci")
 
 REFERENCES["MontbrioPazoRoxinStep"] = Ref(
     states=["r", "v"], params=_p(tau=1.0, eta=-5.0, delta=1.0, J=15.0),
-    inputs={"r_inp": 0.0, "v_inp": 0.5}, outputs={"r": _state("r")},
-    rhs=_mpr_rhs, init={"r": 2.5e-5, "v": 0.025},
+    inputs={"r_inp": 0.0, "v_inp": 0.5}, init={"r": 2.5e-5, "v": 0.025},
+    outputs={"r": _state("r")}, rhs=_mpr_rhs,
     integrate_ms=100.0, behaviour=_mpr_behaviour,
     source="Montbrio, Pazo & Roxin 2015, Phys Rev X")
 
 REFERENCES["CoombesByrneStep"] = Ref(
     states=["r", "v"], params=_p(Delta=1.0, eta=2.0, k=1.0, v_syn=-4.0),
-    inputs={"r_inp": 0.01, "v_inp": 0.1}, outputs={"r": _state("r")},
-    rhs=_cb_rhs, init={"r": 0.1, "v": 0.0},
+    inputs={"r_inp": 0.01, "v_inp": 0.1}, init={"r": 0.1, "v": 0.0},
+    outputs={"r": _state("r")}, rhs=_cb_rhs,
     integrate_ms=100.0, behaviour=_cb_behaviour, source="Coombes & Byrne 2019")
 
 REFERENCES["LarterBreakspearStep"] = Ref(
@@ -1085,8 +1101,8 @@ REFERENCES["LarterBreakspearStep"] = Ref(
               d_K=0.3, d_Na=0.15, VCa=1.0, VK=-0.7, VL=-0.5, VNa=0.53, phi=0.7, tau_K=1.0,
               aee=0.4, aei=2.0, aie=2.0, ane=1.0, ani=0.4, b=0.1, C=0.1, Iext=0.3, rNMDA=0.25,
               VT=0.0, d_V=0.65, ZT=0.0, d_Z=0.7, QV_max=1.0, QZ_max=1.0, t_scale=1.0),
-    inputs={"V_inp": 0.1}, outputs={"V": _state("V")},
-    rhs=_lb_rhs, init={"V": 0.0, "W": 0.0, "Z": 0.0},
+    inputs={"V_inp": 0.1}, init={"V": 0.0, "W": 0.0, "Z": 0.0},
+    outputs={"V": _state("V")}, rhs=_lb_rhs,
     integrate_ms=100.0, behaviour=_lb_behaviour, slow=True,
     source="Breakspear, Terry & Friston 2003, Cereb Cortex (TVB LarterBreakspear)")
 
@@ -1094,8 +1110,8 @@ REFERENCES["EpileptorStep"] = Ref(
     states=["x1", "y1", "z", "x2", "y2", "g"],
     params=_p(a=1.0, b=3.0, c=1.0, d=5.0, r=0.00035, x0=-1.6, Iext=3.1, slope=0.0, Iext2=0.45,
               tau=10.0, aa=6.0, bb=2.0, Kvf=0.0, Kf=0.0, Ks=0.0, tt=1.0, modification=0.0),
-    inputs={"x1_inp": 0.0, "x2_inp": 0.0, "noise_x1": 0.0, "noise_x2": 0.0}, rhs=_ep_rhs,
+    inputs={"x1_inp": 0.0, "x2_inp": 0.0, "noise_x1": 0.0, "noise_x2": 0.0},
     init={"x1": -1.5, "y1": -10.0, "z": 3.5, "x2": -1.0, "y2": 0.0, "g": 0.0},
-    outputs={"lfp": lambda y, p, u: y["x2"] - y["x1"]},
-    integrate_ms=200.0, behaviour=_ep_behaviour, slow=True, sample_ms=0.5,
+    outputs={"lfp": lambda y, p, u: y["x2"] - y["x1"]}, rhs=_ep_rhs,
+    integrate_ms=200.0, sample_ms=0.5, behaviour=_ep_behaviour, slow=True,
     source="Jirsa et al. 2014, Brain (TVB Epileptor)")

@@ -419,6 +419,12 @@ def test_states(name):
             assert decl.bounds is None, f"{s}: brainmass does not clip it"
 
 
+@pytest.mark.parametrize("name", sorted(INIT_CHANGED))
+def test_random_brainmass_initial_states_are_documented(name):
+    """brainmass draws these initial states at random; the docstring says what we use."""
+    assert "Uniform" in _block(name).docstring
+
+
 @pytest.mark.parametrize("name", sorted(INPUTS))
 def test_inputs(name):
     rb = _block(name)

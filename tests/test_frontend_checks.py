@@ -148,6 +148,23 @@ def test_recovery_does_not_cascade_into_undefined_names():
     assert [d.code for d in err.diagnostics] == ["NMM001"]
 
 
+def test_too_deep_expressions_are_a_diagnostic_not_a_recursion_error():
+    ok = "model M:\n    state x = 1\n    d(x)/dt = (x" + " + x" * 150 + ") / (1 ms)\n"
+    assert not load_program("deep.nmm", text=ok).bag.items
+    deep = ("model M:\n    parameter k = 1\n    state x = 1\n"
+            "    d(x)/dt = k * (x" + " + x" * 5000 + ") / (1 ms)\n"
+            "    let y = undefined_name\n")
+    err = load_error(deep)
+    assert [(d.code, d.span.line, d.span.col) for d in err.diagnostics] == \
+        [("NMM001", 4, 5), ("NMM302", 5, 9), ("NMM101", 5, 13)]
+    assert "nested too deeply" in err.diagnostics[0].message
+
+
+def test_infinite_exponent_of_a_quantity_is_reported():
+    err = load_error("model M:\n    state v = 1 mV\n    d(v)/dt = v**1e999 / (1 ms)\n")
+    assert [(d.code, d.span.line, d.span.col) for d in err.diagnostics] == [("NMM204", 3, 15)]
+
+
 # ------------------------------------------------------------------ collecting and rendering
 def test_three_different_errors_are_all_reported_at_once():
     path = INVALID / "three_errors.nmm"

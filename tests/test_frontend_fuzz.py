@@ -222,6 +222,11 @@ REGRESSIONS = [
     "model M:\n    state v = 1 mV\n    d(v)/dt = (v / (1 ms**2)) * (1 ms)\n",
     'model M:\n    parameter a = 1 "line\u2028separator\x85"\n    state x = 1 $\n',
     "model M:\n    state x = 1\n    d(x)/dt = -x / (1 ms)\n\nmodel M:\n",
+    "model A:\n    parameter x = 0 mV ** 1e999\n",                # Fraction(inf)
+    "model A:\n    state v = 1 mV\n    d(v)/dt = v**(0 * 1e999) / (1 ms)\n",  # Fraction(nan)
+    "model M:\n    state x = 1\n    d(x)/dt = x" + " + x" * 3000 + "\n",  # RecursionError
+    "model M:\n    state x = 1\n    d(x)/dt = " + "-" * 3000 + "x / (1 ms)\n",
+    "model M:\n    state x = 1\n    d(x)/dt = " + "(" * 3000 + "x" + ")" * 3000 + " / (1 ms)\n",
 ]
 
 

@@ -108,7 +108,7 @@ def build_step(model: ModelIR, scheme, *, extra_varying: Sequence[sp.Symbol] = (
                 full[let.symbol] = target
         ks = {}
         for q in states:
-            k = sym(f"_k{i}_{q.name}")
+            k = sym(f"_k{i}_{q.symbol.name}")
             body.append(Assign(k, model.drift[q.name].xreplace(full),
                                f"d({q.name})/dt = {model.equation_text.get(q.name, '')}"
                                + (f"  [stage {i}]" if scheme.stages > 1 else "")))
@@ -125,7 +125,7 @@ def build_step(model: ModelIR, scheme, *, extra_varying: Sequence[sp.Symbol] = (
             if j == 0:
                 update = q.symbol + dt * ks[q.name]
             else:
-                jsym = sym(f"_J_{q.name}")
+                jsym = sym(f"_J_{q.symbol.name}")
                 body.append(Assign(jsym, j, f"Jacobian diagonal d(d{q.name}/dt)/d{q.name}"))
                 update = q.symbol + dt * exprel(dt * jsym) * ks[q.name]
             new_state[q.name] = _finish(body, q, update + incr)
@@ -144,7 +144,7 @@ def build_step(model: ModelIR, scheme, *, extra_varying: Sequence[sp.Symbol] = (
                     if scheme.noise == "additive" and scheme.c[i] != 0:
                         expr = expr + sp.Rational(scheme.c[i].numerator,
                                                   scheme.c[i].denominator) * incr[q.name]
-                    s = sym(f"{q.name}__s{i + 1}")
+                    s = sym(f"{q.symbol.name}__s{i + 1}")
                     body.append(Assign(s, expr, f"stage {i + 1} value of {q.name}"))
                     mapping[q.symbol] = s
             c = scheme.c[i]
@@ -172,7 +172,7 @@ def build_step(model: ModelIR, scheme, *, extra_varying: Sequence[sp.Symbol] = (
 
 def _finish(body: List[Assign], q, update: sp.Expr) -> sp.Symbol:
     """Append `<state>__next = update`, clipped to the state's bounds."""
-    target = sym(f"{q.name}__next")
+    target = sym(f"{q.symbol.name}__next")
     if q.lo is not None:
         update = sp.Max(update, q.lo)
     if q.hi is not None:

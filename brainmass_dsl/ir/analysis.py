@@ -117,7 +117,7 @@ def hoist_subexpressions(body: Sequence[Assign], invariant: Iterable[sp.Symbol],
     names = sp.numbered_symbols(prefix, real=True)
 
     def temp(e: sp.Expr) -> sp.Expr:
-        if _is_trivial(e):
+        if _is_trivial(e) or not isinstance(e, sp.Expr):
             return e
         if e not in memo:
             memo[e] = next(names)
@@ -128,6 +128,8 @@ def hoist_subexpressions(body: Sequence[Assign], invariant: Iterable[sp.Symbol],
     def visit(e: sp.Expr) -> sp.Expr:
         if e.is_Atom:
             return e
+        if isinstance(e, sp.Piecewise):
+            return sp.Piecewise(*[(visit(x), visit(c)) for x, c in e.args])
         if e.free_symbols <= inv:
             return temp(e)
         if isinstance(e, (sp.Add, sp.Mul)):

@@ -91,7 +91,10 @@ class Model:
         self.n_nodes = int(np.prod(self.in_size))
         self.name = name or type(self).__name__
         self.method = get_scheme(method or self._default_method).name
-        self.kernel = compile_nodes(self._block, self.method, program=self._program)
+        noises = {k: kwargs.pop(k) for k in list(kwargs) if self._is_noise_kwarg(k)}
+        self._wiring, sources = self._wire(noises)
+        self.kernel = compile_nodes(self._block, self.method, program=self._program,
+                                    wiring=self._wiring)
         self._meta = self.kernel.meta
         self.seed = int(seed)
         self._param_index = {q["name"]: i for i, q in enumerate(self._meta["parameters"])}
@@ -107,8 +110,58 @@ class Model:
         self._step = 0
         self._hist = None
         self._lags = None
+        for prefix, src in sources.items():
+            for key, value in src._params.items():
+                self._params[f"{prefix}.{key}"] = value
+            for key, value in src._inits.items():
+                self._inits[f"{prefix}.{key}"] = value
         for key, value in kwargs.items():
             self._set_kwarg(key, value)
+
+    # ---------------------------------------------------------------- noise wiring
+    def _is_noise_kwarg(self, key: str) -> bool:
+        from ..frontend import ast as nmm_ast
+
+        params = {p.name for p in self._block.of_type(nmm_ast.Parameter)}
+        return (key == "noise" or key.startswith("noise_")) and key not in params
+
+    def _noise_input(self, key: str) -> str:
+        from ..frontend import ast as nmm_ast
+
+        inputs = [q.name for q in self._block.of_type(nmm_ast.Input)]
+        name = key[len("noise_"):]
+        for cand in (f"{name}_inp", name, f"r{name}_inp", f"{name.lower()}_inp"):
+            if cand in inputs:
+                return cand
+        raise TypeError(f"{type(self).__name__}: {key}= names no input (inputs: "
+                        f"{', '.join(inputs) or 'none'}); use noise={{'INPUT': process}}")
+
+    def _wire(self, noises):
+        """(Wire list, {prefix: source model}) for noise_* keyword arguments."""
+        from ..compiler import Wire
+
+        pairs = []
+        for key, value in noises.items():
+            if value is None:
+                continue
+            if key == "noise":
+                if not isinstance(value, dict):
+                    raise TypeError("noise= must map input names to noise processes, e.g. "
+                                    "noise={'x_inp': bm.OUProcess(1, sigma=0.1)}")
+                pairs += [(f"noise_{k}", k, v) for k, v in value.items()]
+            else:
+                pairs.append((key, self._noise_input(key), value))
+        wiring, sources = [], {}
+        for prefix, target, src in pairs:
+            if not isinstance(src, Model):
+                raise TypeError(f"{prefix} must be a noise process such as bm.OUProcess(...), "
+                                f"got {type(src).__name__}")
+            if src._meta.get("category") != "noise":
+                raise TypeError(f"{prefix}: {src.name} is a {src._meta.get('category')} model, "
+                                "not a noise process")
+            wiring.append(Wire(target, src._block, prefix))
+            sources[prefix] = src
+        return tuple(wiring), sources
 
     # ---------------------------------------------------------------- construction
     def _set_kwarg(self, key: str, value) -> None:

@@ -122,7 +122,8 @@ class Network(Model):
                  coupling: Any = "diffusive", coupled_var: Optional[str] = None,
                  target: Optional[str] = None, k=None, self_connection: bool = False,
                  sparse: Optional[bool] = None, couplings: Sequence[Coupling] = (),
-                 name: Optional[str] = None, coupling_params: Optional[dict] = None):
+                 name: Optional[str] = None, coupling_params: Optional[dict] = None,
+                 noise=None):
         if not isinstance(node, Model) or isinstance(node, Network):
             raise TypeError(f"node must be a brainmass_dsl node model, got {type(node).__name__}")
         params = dict(coupling_params or {})
@@ -140,15 +141,23 @@ class Network(Model):
         self.n_nodes = node.n_nodes
         self.name = name or f"Network[{node.name}]"
         self.method = node.method
+        wiring, noise_src = self._network_noise(noise)
         self.kernel = compile_network(node._block, node.method,
                                       [t.spec_for_compiler() for t in self.terms],
-                                      program=node._program)
+                                      program=node._program, wiring=node._wiring + wiring)
         self._meta = self.kernel.meta
         self.seed = node.seed
-        self._param_index = dict(node._param_index)
-        self._state_index = dict(node._state_index)
+        self._param_index = {q["name"]: i for i, q in enumerate(self._meta["parameters"])}
+        self._state_index = {q["name"]: i for i, q in enumerate(self._meta["states"])}
         self._input_index = dict(node._input_index)
         self._output_index = dict(node._output_index)
+        self._own_params: Dict[str, Any] = {}
+        self._own_inits: Dict[str, Any] = {}
+        if noise_src is not None:
+            for key, value in noise_src._params.items():
+                self._own_params[f"noise.{key}"] = value
+            for key, value in noise_src._inits.items():
+                self._own_inits[f"noise.{key}"] = value
         self._cparam_index: Dict[str, int] = {}
         self._cparam_meta: List[dict] = []
         for term_meta in self._meta["coupling_terms"]:
@@ -165,14 +174,38 @@ class Network(Model):
         self._windows = None
         self._edge_cache: Dict[float, list] = {}
 
+    def _network_noise(self, noise):
+        """Network-level noise on the main coupling's target input (as brainmass's
+        Network(noise=...)): a noise process, or a number = white-noise intensity."""
+        from ..compiler import Wire
+
+        if noise is None:
+            return (), None
+        if isinstance(noise, (int, float)):
+            from .library import catalogue_class
+
+            noise = catalogue_class("GaussianNoise")(1, sigma=float(noise))
+        if not isinstance(noise, Model) or noise._meta.get("category") != "noise":
+            raise TypeError("noise= must be a noise process (e.g. bm.OUProcess(...)) or a "
+                            f"white-noise intensity, got {type(noise).__name__}")
+        target = self.terms[0].target
+        if any(w.input == target for w in self.node._wiring):
+            raise ValueError(f"the node already has noise on {target!r}; give the network's "
+                             "noise to another input or remove one of them")
+        return (Wire(target, noise._block, "noise"),), noise
+
     # ---------------------------------------------------------------- parameters
     @property
     def _params(self):
-        return self.node._params
+        merged = dict(self.node._params)
+        merged.update(self.__dict__.get("_own_params", {}))
+        return merged
 
     @property
     def _inits(self):
-        return self.node._inits
+        merged = dict(self.node._inits)
+        merged.update(self.__dict__.get("_own_inits", {}))
+        return merged
 
     def _resolve_cparam(self, key: str) -> Optional[str]:
         if key in self._cparam_index:
@@ -187,13 +220,21 @@ class Network(Model):
         """Node parameters by name; coupling parameters as "coupling.k" (or "k" if unique)."""
         for key, v in values.items():
             ckey = self._resolve_cparam(key)
-            if ckey is None and "." in key:
+            if ckey is None and key.startswith("noise.") and key in self._param_index:
+                q = self._meta["parameters"][self._param_index[key]]
+                self._own_params[key] = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+                continue
+            if ckey is None and "." in key and key not in self.node._param_index:
                 term = key.split(".", 1)[0]
                 have = [n for n in self._cparam_index if n.startswith(term + ".")]
                 raise TypeError(f"{self.name}: no coupling parameter {key!r}; "
                                 + (f"term {term!r} has {', '.join(have) or 'no parameters'}"
                                    if any(t.spec.name == term for t in self.terms) else
                                    f"coupling terms: {', '.join(t.spec.name for t in self.terms)}"))
+            if ckey is None and key.startswith("noise.") and key in self._param_index:
+                q = self._meta["parameters"][self._param_index[key]]
+                self._own_params[key] = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+                continue
             if ckey is None:
                 self.node.set_params(**{key: v})
                 continue
@@ -205,15 +246,27 @@ class Network(Model):
 
     def get_param(self, name: str):
         ckey = self._resolve_cparam(name)
-        if ckey is None:
+        if ckey is None and name in self._own_params:
+            return self._own_params[name]
+        if ckey is None and name in self.node._param_index:
             return self.node.get_param(name)
+        if ckey is None:
+            return Model.get_param(self, name)
         if ckey in self._cparams:
             return self._cparams[ckey]
         q = self._cparam_meta[self._cparam_index[ckey]]
         return q["default"] / q["factor"]
 
     def param_array(self, batch: int) -> np.ndarray:
-        return self.node.param_array(batch)
+        cached = self.__dict__.get("_param_cache")
+        node_cached = self.node.__dict__.get("_param_cache")
+        if cached is not None and cached.shape[1] == batch and node_cached is not None \
+                and self.__dict__.get("_node_param_cache") is node_cached:
+            return cached
+        self._param_cache = None
+        out = Model.param_array(self, batch)
+        self._node_param_cache = self.node.param_array(batch)
+        return out
 
     def cparam_array(self, batch: int) -> np.ndarray:
         out = np.empty((len(self._cparam_meta), batch, self.n_nodes))
@@ -228,18 +281,17 @@ class Network(Model):
 
     @property
     def parameter_names(self):
-        return list(self.node._param_index) + list(self._cparam_index)
+        return list(self._param_index) + list(self._cparam_index)
+
+    param_names = parameter_names
 
     # ---------------------------------------------------------------- states
     def init_all_states(self, batch_size: Optional[int] = None):
+        """Initial states of every node (and noise process); `net.node` sees the same states."""
+        Model.init_all_states(self, batch_size)
         self.node.init_all_states(batch_size)
-        self._state = self.node._state
-        self._batch, self._batch_size = self.node._batch, self.node._batch_size
-        self._step = 0
-        self._hist = None
+        self.node._state = self._state[:len(self.node._state_index)]
         self._windows = None
-        self._param_cache = None
-        self._default_inputs = None
         return self
 
     init_state = init_all_states

@@ -24,10 +24,11 @@ def _names(step: StepIR) -> Dict[str, str]:
     m = step.model
     names = {}
     for q in (*m.parameters, *m.states, *m.inputs):
-        names[q.name] = identifier(q.name)
-        names[q.name + "__next"] = identifier(q.name) + "__next"
+        ident = identifier(q.symbol.name)
+        names[q.name] = names[q.symbol.name] = ident
+        names[q.name + "__next"] = names[q.symbol.name + "__next"] = ident + "__next"
     for let in m.lets:
-        names[let.name] = identifier(let.name)
+        names[let.name] = names[let.symbol.name] = identifier(let.symbol.name)
     for d in m.delays:
         names[d.symbol.name] = identifier(d.symbol.name)
     return names

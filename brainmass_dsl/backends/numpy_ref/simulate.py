@@ -59,9 +59,9 @@ def reference_run(model: ModelIR, scheme: str, *, params: Dict[str, np.ndarray],
     bb, nn = np.meshgrid(np.arange(B), np.arange(N), indexing="ij")
 
     def env(xs, t, delayed):
-        values = {q.name: params[q.name] for q in model.parameters}
-        values.update({s: xs[s] for s in states})
-        values.update({q.name: inputs[q.name] for q in model.inputs})
+        values = {q.symbol.name: params[q.name] for q in model.parameters}
+        values.update({q.symbol.name: xs[q.name] for q in model.states})
+        values.update({q.symbol.name: inputs[q.name] for q in model.inputs})
         values.update(delayed)
         args = [values[s.name] if s.name in values else t for s in syms]
         return [np.broadcast_to(a, shape) if isinstance(a, np.ndarray) else a for a in args]
