@@ -67,6 +67,22 @@ class EdgeArrays:
         """Flat history offsets j - lag * N (the kernel adds the current row's start)."""
         return (self.cols - self.lags * n).astype(np.int64)
 
+    def split(self, n: int, block: int):
+        """((ptr, w, off) of edges with lag >= block, (ptr, w, off) of the others), each in
+        row order; an edge keeps its position among the edges of its row."""
+        rows = np.repeat(np.arange(n), np.diff(self.indptr))
+        off = self.offsets(n)
+        out = []
+        for keep in (self.lags >= block, self.lags < block):
+            ptr = np.zeros(n + 1, dtype=np.int64)
+            np.add.at(ptr, rows[keep] + 1, 1)
+            out.append((np.cumsum(ptr), self.data[keep].copy(), off[keep].copy()))
+        return out
+
+    def all_short(self, n: int):
+        empty = (np.zeros(n + 1, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
+        return empty, (self.indptr, self.data, self.offsets(n))
+
 
 def edge_arrays(weights: np.ndarray, delay: np.ndarray, dt: float, *, self_connection=False,
                 sparse: Optional[bool] = None) -> EdgeArrays:

@@ -338,8 +338,9 @@ class Network(Model):
             parallel = B > 1
         run = self.kernel.runner(parallel)
         args = []
-        for e, w in zip(edges, windows):
-            args += [e.indptr, e.data, e.offsets(N), e.rowsum, w, e.max_lag]
+        for term_meta, e, w in zip(self._meta["coupling_terms"], edges, windows):
+            long, short = (e.all_short(N) if term_meta.get("per_edge") else e.split(N, 8))
+            args += [*long, *short, e.rowsum, w, e.max_lag]
         run(self._state, params, inputs, in_tstride, np.uint64(seed & (2 ** 64 - 1)), 0,
             self._step, n_steps, float(dt), rec, rec_pos, n_transient, sample_every,
             self._lags, self._hist, status, int(noise_substeps), self.cparam_array(B),

@@ -174,6 +174,20 @@ def _network_lines(net, step: StepIR, names: Dict[str, str]):
     return out
 
 
+def _indent_noise(n: int) -> List[str]:
+    """The scalar draws of the network kernel (used only when _nsub > 1)."""
+    lines = []
+    zs = [f"_z{k}" for k in range(n)]
+    lines += [f"{z} = 0.0" for z in zs]
+    lines += ["for _j in range(_nsub):"]
+    tmp = [f"_a{k}" for k in range(n)]
+    lines += ["    " + x for x in _draws("_g * _nsub + _j", tmp, "_i")]
+    lines += [f"    {z} += {a}" for z, a in zip(zs, tmp)]
+    lines += ["_sq = math.sqrt(_nsub)"]
+    lines += [f"{z} /= _sq" for z in zs]
+    return lines
+
+
 def render_network_module(net, step: StepIR, *, cache_key: str, version: str) -> str:
     """The module text of the fused network kernels for `net` (a NetworkIR) and `step`."""
     m = net.node
@@ -184,7 +198,7 @@ def render_network_module(net, step: StepIR, *, cache_key: str, version: str) ->
     outputs = [printer.doprint(m.expand_lets(o.expr)) for o in m.outputs]
     meta = metadata(step)
     meta["coupling_terms"] = [{"name": t.name, "coupling": t.coupling.name, "target": t.target,
-                               "coupled": t.coupled_text,
+                               "coupled": t.coupled_text, "per_edge": t.separable is None,
                                "parameters": [{"name": q.name, "default": q.default,
                                                "unit": q.unit_text, "factor": q.factor,
                                                "doc": q.doc} for q in t.coupling.parameters]}
@@ -195,7 +209,8 @@ def render_network_module(net, step: StepIR, *, cache_key: str, version: str) ->
         source_hash=m.source_hash, scheme=step.scheme, cache_key=cache_key, states=m.states,
         params=m.parameters, inputs=m.inputs, outputs=m.outputs, delays=m.delays, names=names,
         prelude=_lines(step.prelude, printer), prelude_targets=prelude_targets,
-        body=_lines(step.body, printer), noise_lines=noise_lines(len(m.noises), "_i"),
+        body=_lines(step.body, printer), noise_lines=_indent_noise(len(m.noises)),
+        noise_count=len(m.noises),
         output_lines=outputs, n_states=len(m.states), finite_check=finite_check(step, names),
         meta_json=json.dumps(meta), terms=net.terms,
         state_index={q.name: i for i, q in enumerate(m.states)},
