@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -76,7 +75,7 @@ def test_every_code_has_an_invalid_fixture():
     assert not missing, f"no tests/invalid fixture expects {sorted(missing)}"
 
 
-def test_every_fixture_name_starts_with_its_main_code_or_says_what_it_tests():
+def test_the_code_in_a_fixture_name_is_one_it_expects():
     for p in FIXTURES:
         m = re.match(r"(nmm\d{3})_", p.name)
         if m:
@@ -297,7 +296,8 @@ def test_search_path_imports(tmp_path):
     lib = tmp_path / "libdir"
     lib.mkdir()
     (lib / "extra_lib.nmm").write_text("model Extra:\n    state x = 1\n    d(x)/dt = -x / (1 ms)\n")
-    text = "import extra_lib\n\nmodel M extends Extra:\n    state y = 1\n    d(y)/dt = -y / (1 ms)\n"
+    text = ("import extra_lib\n\nmodel M extends Extra:\n    state y = 1\n"
+            "    d(y)/dt = -y / (1 ms)\n")
     with pytest.raises(NmmError):
         load_program(tmp_path / "m.nmm", text=text)
     program = load_program(tmp_path / "m.nmm", text=text, search=[lib])

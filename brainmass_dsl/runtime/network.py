@@ -24,6 +24,9 @@ from .connectivity import delays_ms, edge_arrays, square_matrix
 from .model import Model
 from .values import broadcast_param, magnitude_in
 
+#: steps per kernel call: the history windows hold max lag + 1 + SUB_STEPS rows
+SUB_STEPS = 2048
+
 
 @dataclass
 class Coupling:
@@ -316,6 +319,24 @@ class Network(Model):
         if self._hist is None or self._hist_dt != dt:
             self._lags, self._hist = self._delay_buffers(params, dt, B)
             self._hist_dt = dt
+        if n_steps > SUB_STEPS:  # bounded history windows: memory O(N x (max lag + SUB_STEPS))
+            done = 0
+            step = self._step
+            try:
+                while done < n_steps:
+                    m = min(SUB_STEPS, n_steps - done)
+                    part = inputs[done:done + m] if in_tstride else inputs
+                    status = self.advance(m, dt, part, in_tstride, rec=rec, rec_pos=rec_pos,
+                                          n_transient=n_transient, sample_every=sample_every,
+                                          seed=seed, parallel=parallel,
+                                          noise_substeps=noise_substeps)
+                    if status[..., 0].any():
+                        return status
+                    done += m
+                    self._step = step + done
+            finally:
+                self._step = step
+            return status
         edges = self._edges(dt)
         fill = self._windows is None
         if self._windows is not None and self._windows_dt != dt:
