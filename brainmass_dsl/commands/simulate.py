@@ -4,7 +4,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 
 from ..cli import CliError, Command, _out, register
 from ._args import assignments, quantity, sweep_values

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Union
 
 from . import ast
-from .diagnostics import DiagnosticBag, NmmError
+from .diagnostics import DiagnosticBag
 from .library import find_file, index
 from .parser import parse
 from .resolve import ResolvedBlock, flatten
@@ -215,7 +215,7 @@ def load_program(source: Union[str, os.PathLike], *, text: Optional[str] = None,
         if b.extends is not None:
             base = lookup(b.extends)
             if base is None:
-                names = list(visible) + list(loader.catalogue())
+                names = [n for n in list(visible) + list(loader.catalogue()) if n != b.name]
                 close = difflib.get_close_matches(b.extends, names, n=1)
                 bag.add("NMM112", f"'{b.name}' extends '{b.extends}', which is not defined",
                         b.extends_span, f"did you mean {close[0]!r}?" if close else

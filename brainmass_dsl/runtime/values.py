@@ -5,8 +5,7 @@ quantities and brainunit-like objects (`.mantissa` + `.unit`) are converted.
 """
 from __future__ import annotations
 
-import math
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 

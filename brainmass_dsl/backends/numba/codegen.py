@@ -6,7 +6,6 @@ from functools import lru_cache
 from typing import Dict, List
 
 import jinja2
-import sympy as sp
 
 from ..._resources import data_dir
 from ...integrators.step import StepIR

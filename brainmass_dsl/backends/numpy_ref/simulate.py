@@ -14,7 +14,6 @@ import numpy as np
 import sympy as sp
 
 from ...ir.analysis import jacobian_diagonal
-from ...ir.functions import exprel
 from ...ir.model import ModelIR
 from ...rng import fast_normals_numpy
 

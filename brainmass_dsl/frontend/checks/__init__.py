@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from typing import Dict, Optional
 
-from .. import ast
 from ..diagnostics import DiagnosticBag
 from . import (block_members, bounds, constants, coupling_shape, delays, dimensions, duplicates,
                equations, function_calls, let_cycles, metadata, noise_placement, undefined_names,

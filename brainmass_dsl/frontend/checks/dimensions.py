@@ -1,6 +1,5 @@
 """NMM201-NMM204: physical dimensions of every expression, and NMM203 for d(x)/dt = rhs,
 whose right-hand side must have the dimension of x per time."""
-from .. import ast
 from ..dimensions import ANY, BOOL, DimInference, describe
 from ..units import TIME
 

@@ -1,7 +1,6 @@
 """NMM103 (state without an equation), NMM104 (equation for a non-state),
 NMM109 (assigning to a parameter)."""
 from .. import ast
-from .context import name_span
 
 CODES = ("NMM103", "NMM104", "NMM109")
 
@@ -26,10 +25,6 @@ def check(ctx):
                        + (f"an {kind}" if kind == "input" else f"a {kind}" if kind else "not declared")
                        + ", not a state", m.name_span,
                        f"declare it with 'state {m.state} = INITIAL_VALUE'")
-    for m in ctx.rb.members:
-        if isinstance(m, ast.Let) and m.name in ctx.params:
-            ctx.report("NMM109", f"cannot assign to parameter '{m.name}'", name_span(m),
-                       "choose another name for the let")
     for name, st in ctx.states.items():
         if name not in eq_states:
             ctx.report("NMM103", f"state '{name}' has no equation", st.name_span,

@@ -5,6 +5,8 @@ CODES = ("NMM301", "NMM302")
 
 
 def check(ctx):
+    if ctx.rb.block.extends and not ctx.rb.bases:
+        return  # the base is missing (NMM112): everything would look unused
     used = set()
     for where, member, expr, local in ctx.expressions():
         if where in ("default", "init", "input", "bounds"):
