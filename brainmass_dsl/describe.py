@@ -14,6 +14,7 @@ paths in Markdown) and can be checked in.
 from __future__ import annotations
 
 import os
+import textwrap
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -349,6 +350,42 @@ def _anchor(name: str) -> str:
     return name.lower()
 
 
+def _escape_prose(line: str) -> str:
+    """Escape `*` outside code spans, so that `V**3` or `a * b * c` is not read as emphasis."""
+    parts = line.split("`")
+    return "`".join(p.replace("*", "\\*") if i % 2 == 0 else p for i, p in enumerate(parts))
+
+
+def _docstring_markdown(text: str) -> str:
+    """A docstring as Markdown: runs of indented lines (the equations docstrings show) become
+    fenced code blocks, prose keeps its lines with `*` escaped."""
+    out: List[str] = []
+    code: List[str] = []
+
+    def flush_code() -> None:
+        while code and not code[-1].strip():
+            code.pop()
+        if not code:
+            return
+        if out and out[-1].strip():
+            out.append("")
+        out.extend(["```", *textwrap.dedent("\n".join(code)).split("\n"), "```"])
+        code.clear()
+
+    for line in text.split("\n"):
+        indented = line.strip() and (line.startswith("    ") or line.startswith("\t"))
+        if indented or (code and not line.strip()):
+            code.append(line.rstrip())
+            continue
+        if code:
+            flush_code()
+            if line.strip():
+                out.append("")
+        out.append(_escape_prose(line.rstrip()))
+    flush_code()
+    return "\n".join(out).strip("\n")
+
+
 def render_markdown(d: BlockDescription, level: int = 2) -> str:
     """One Markdown section: heading, facts, docstring, equations and tables."""
     h = "#" * level
@@ -362,9 +399,9 @@ def render_markdown(d: BlockDescription, level: int = 2) -> str:
     facts.append(f"file: `{d.file}`")
     out += [" · ".join(facts), ""]
     if d.docstring:
-        out += [d.docstring, ""]
+        out += [_docstring_markdown(d.docstring), ""]
     if d.use_case and not _one_line(d.docstring).startswith(d.use_case):
-        out += [f"*Use case:* {d.use_case}", ""]
+        out += [f"*Use case:* {_escape_prose(d.use_case)}", ""]
     if d.references:
         out += ["**References:**", ""] + [f"- {r}" for r in d.references] + [""]
 

@@ -1,7 +1,6 @@
 """Render the Step IR into a Numba module (text) with the Jinja2 templates in templates/numba/."""
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Dict, List
 
@@ -105,6 +104,25 @@ def metadata(step: StepIR) -> dict:
             "couples": m.couples is not None}
 
 
+def meta_literal(meta: dict) -> str:
+    """The metadata as a readable Python literal (checked to evaluate back to itself)."""
+    import math
+    import pprint
+
+    def clean(x):
+        if isinstance(x, float) and not math.isfinite(x):
+            raise ValueError(f"non-finite value {x} in kernel metadata")
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        return x
+
+    text = pprint.pformat(clean(meta), width=96, sort_dicts=False)
+    assert eval(text) == clean(meta)  # noqa: S307 - our own literal
+    return text
+
+
 def render_nodes_module(step: StepIR, *, cache_key: str, version: str) -> str:
     """The module text of the independent-nodes kernel `run` for `step`."""
     m = step.model
@@ -119,7 +137,7 @@ def render_nodes_module(step: StepIR, *, cache_key: str, version: str) -> str:
         prelude=_lines(step.prelude, printer), body=_lines(step.body, printer),
         noise_lines=noise_lines(len(m.noises)), output_lines=outputs,
         n_states=len(m.states), finite_check=finite_check(step, names),
-        meta_json=json.dumps(metadata(step)))
+        meta_literal=meta_literal(metadata(step)))
 
 
 def _network_lines(net, step: StepIR, names: Dict[str, str]):
@@ -211,7 +229,7 @@ def render_network_module(net, step: StepIR, *, cache_key: str, version: str) ->
         body=_lines(step.body, printer), noise_lines=_indent_noise(len(m.noises)),
         noise_count=len(m.noises),
         output_lines=outputs, n_states=len(m.states), finite_check=finite_check(step, names),
-        meta_json=json.dumps(meta), terms=net.terms,
+        meta_literal=meta_literal(meta), terms=net.terms,
         state_index={q.name: i for i, q in enumerate(m.states)},
         param_index={q.name: i for i, q in enumerate(m.parameters)},
         **_network_lines(net, step, names))
