@@ -326,6 +326,15 @@ def list_models(search: Sequence[os.PathLike] = (), category: Optional[str] = No
     return list_blocks(search, "model", check).filter(category)
 
 
+def _table_of_every_model(width: Optional[int] = None, search: Sequence[os.PathLike] = (),
+                          category: Optional[str] = None) -> str:
+    """`list_models.to_table()` (brainmass's spelling): the table of `list_models()`."""
+    return list_models(search, category).to_table(width)
+
+
+list_models.to_table = _table_of_every_model  # type: ignore[attr-defined]
+
+
 def list_couplings(search: Sequence[os.PathLike] = (), check: bool = False) -> ModelList:
     """The `coupling` blocks on the search path (n_state_vars is 0 for these)."""
     return list_blocks(search, "coupling", check)

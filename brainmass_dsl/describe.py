@@ -373,7 +373,7 @@ def _docstring_markdown(text: str) -> str:
         code.clear()
 
     for line in text.split("\n"):
-        indented = line.strip() and (line.startswith("    ") or line.startswith("\t"))
+        indented = line.strip() and line.startswith(("    ", "\t"))
         if indented or (code and not line.strip()):
             code.append(line.rstrip())
             continue
@@ -429,8 +429,8 @@ def render_markdown(d: BlockDescription, level: int = 2) -> str:
         out.extend([f"{hh} {title}", "", "| " + " | ".join(columns) + " |",
                     "|" + "---|" * len(columns)])
         for q in qs:
-            desc = " ".join(x for x in (_md(q.doc), f"*(from {q.origin})*" if q.origin else "")
-                            if x)
+            desc = " ".join(x for x in (_escape_prose(_md(q.doc)),
+                                        f"*(from {q.origin})*" if q.origin else "") if x)
             cells = [_code(q.name), _code(_md(q.default)), _code(_md(q.unit) or "1")]
             cells += ([_code(_md(q.canonical))] if with_canonical else [])
             cells += ([_code(_md(q.bounds or ""))] if with_bounds else [])
@@ -446,7 +446,7 @@ def render_markdown(d: BlockDescription, level: int = 2) -> str:
                 "|---|---|---|---|"]
         for x in d.outputs:
             out.append(_row([_code(x.lhs), _code(_md(x.rhs)), _code(_md(x.unit) or "1"),
-                             _md(x.doc)]))
+                             _escape_prose(_md(x.doc))]))
         for x in d.couples:
             out.append(_row(["*couples*", _code(_md(x.rhs)), _code(_md(x.unit) or "1"),
                              "sent to the neighbours through the coupling"]))
@@ -469,7 +469,7 @@ def render_markdown_catalogue(descriptions: Sequence[BlockDescription],
     out += ["| name | category | states | use case |", "|---|---|---|---|"]
     for d in ds:
         out.append(_row([f"[{d.name}](#{_anchor(d.name)})", d.category, str(len(d.states)),
-                         _md(d.use_case)]))
+                         _escape_prose(_md(d.use_case))]))
     out.append("")
     for d in ds:
         out.append(render_markdown(d, level=2))

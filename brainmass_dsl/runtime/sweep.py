@@ -1,0 +1,597 @@
+"""Parameter sweeps: a grid of parameter values run as batches of ONE compiled kernel call
+each, mapped over any `concurrent.futures.Executor` (a Dask client's `get_executor()` runs
+them across machines).
+
+    from brainmass_dsl.runtime.sweep import sweep
+
+    res = sweep(net, {"coupling.k": np.linspace(0, 0.5, 16), "a": [-0.05, 0.05]}, 10_000.0,
+                dt=0.1, batch_size=8, monitors=["x"], sample_every=10)
+    res.points[3]            # {"coupling.k": 0.1, "a": 0.05}: the grid point of row 3
+    res.params["a"]          # (32,) the value of "a" at every grid point
+    res["x"]                 # (32, time, N): one run per grid point
+    res.grid("x")            # (16, 2, time, N): the same on the grid's axes
+    res.ts                   # (time,) ms
+
+Grid. `grid` maps parameter names to value lists: node parameters ("a"), network noise
+parameters ("noise.sigma") and coupling parameters ("coupling.k", "<term>.<name>", or the
+bare name when it is unique, as `Network.set_params` accepts). A value is a number (or a
+quantity, converted to the parameter's declared unit) or a per-node array (shape in_size).
+The points are the full product of the lists, the LAST name varying fastest (C order, as
+`itertools.product` and `np.meshgrid(..., indexing="ij")`); with `zip=True` the lists are
+paired instead (equal lengths). Parameters not in the grid keep the model's values (they
+must not be per-batch arrays).
+
+Batches. The points are split into consecutive batches of `batch_size` points; each batch
+is ONE batched kernel call with per-batch parameter arrays (shape (B,) + in_size): changing
+values never recompiles. Default batch_size: every point in one batch when running
+in-process, else about one batch per worker of the executor.
+
+Noise. Grid point p draws the noise of batch index p (the kernel's `_batch0` is the batch's
+offset in the grid), so every number of a sweep is independent of `batch_size`, of the
+executor and of the order in which batches run: a sweep equals one batched run of all points
+(`Simulator.run(batch_size=n_points)` with the (n_points,) parameter arrays). Point 0 (and
+noise-free points) also equal an unbatched single run; a noisy point p > 0 differs from a
+single run only in its noise realisation (a single run draws batch index 0).
+
+Reduction. `reduce(result_batch)` receives the batch's `Result` (arrays (time, B, node...),
+as `Simulator.run(batch_size=B)` returns) and returns one value per point: an array with
+leading axis B (e.g. B FC matrices), or a dict name -> such arrays. Only what `reduce`
+returns is kept (and sent back from workers), so long runs need not be held in memory. A
+non-dict return is stored as `res["reduced"]`.
+
+Sending a model to workers. Model classes are made at run time from .nmm blocks and do not
+pickle; the sweep sends a `ModelSpec`, a small picklable recipe from which a worker rebuilds
+the model (and recompiles, or loads from its kernel cache, the same kernel):
+
+* `ModelSpec.from_model(model)` (what `sweep` does with a model): the class as (parsed
+  program of its .nmm file, block name): the program travels with the spec, so workers need
+  not share the file system; the model's settings (in_size, method, seed, parameter values,
+  initial states, noise wiring) and, for a `Network`, its node, its resolved coupling terms
+  (coupling blocks, weights, delays in ms, coupled expressions, targets) and its network
+  noise process. Callable initial states are evaluated once, unbatched (shape in_size), so
+  that every grid point starts from the same state. The live model is never mutated.
+* `ModelSpec.from_factory(make_model, *args, **kwargs)`: `build()` calls
+  `make_model(*args, **kwargs)` (a function importable on the workers).
+
+Threads. By default the kernel spreads a batch over threads (Numba prange) only when the
+sweep runs in-process (executor=None); under an executor each batch runs the serial
+kernel, the executor supplying the parallelism (and Numba's default "workqueue" threading
+layer must not be entered from several threads at once). `parallel=True/False` overrides.
+Results are bitwise the same either way.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import itertools
+import math
+import os
+import pickle
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import environ
+from .model import Model
+from .network import Network
+from .values import is_quantity, magnitude_in, to_ms
+
+__all__ = ["sweep", "ModelSpec", "SweepResult", "grid_points"]
+
+# attributes of a live model that are run state or caches, never part of a spec
+_RUNTIME = ("kernel", "_state", "_hist", "_lags", "_hist_dt", "_windows", "_windows_dt",
+            "_param_cache", "_node_param_cache", "_default_inputs", "_update_buffers",
+            "_status_buf", "_last_outputs", "_edge_cache", "node")
+_RUN_RESERVED = ("batch_size", "init_states", "seed", "progress", "monitors", "dt")
+
+
+# ---------------------------------------------------------------------------- ModelSpec
+class ModelSpec:
+    """A picklable recipe for a model: `build()` gives an equivalent, fresh model.
+
+    `ModelSpec.from_model(model)` captures a live model or `Network` (see the module doc);
+    `ModelSpec.from_factory(make_model, *args, **kwargs)` calls a factory on `build()`.
+    """
+
+    def __init__(self, factory: Optional[Callable] = None, args: Sequence = (),
+                 kwargs: Optional[dict] = None, *, frozen: Optional[dict] = None):
+        if (factory is None) == (frozen is None):
+            raise TypeError("ModelSpec needs a factory (ModelSpec.from_factory) or a model "
+                            "(ModelSpec.from_model)")
+        if factory is not None and not callable(factory):
+            raise TypeError(f"factory must be callable, got {type(factory).__name__}")
+        self.factory = factory
+        self.args = tuple(args)
+        self.kwargs = dict(kwargs or {})
+        self.frozen = frozen
+
+    @classmethod
+    def from_factory(cls, factory: Callable, *args, **kwargs) -> "ModelSpec":
+        return cls(factory, args, kwargs)
+
+    @classmethod
+    def from_model(cls, model) -> "ModelSpec":
+        if isinstance(model, ModelSpec):
+            return model
+        if not isinstance(model, Model):
+            raise TypeError(f"model must be a brainmass_dsl model, Network or ModelSpec, got "
+                            f"{type(model).__name__}")
+        return cls(frozen=_freeze(model))
+
+    def build(self) -> Model:
+        """A fresh model (states uninitialised) equal to the one the spec was made from."""
+        if self.factory is not None:
+            model = self.factory(*self.args, **self.kwargs)
+            if not isinstance(model, Model):
+                raise TypeError(f"the factory {getattr(self.factory, '__name__', self.factory)!r}"
+                                f" returned {type(model).__name__}, not a brainmass_dsl model")
+            return model
+        return _thaw(self.frozen)
+
+    @property
+    def name(self) -> str:
+        if self.factory is not None:
+            return getattr(self.factory, "__name__", repr(self.factory))
+        return self.frozen["state"].get("name", "?")
+
+    def __repr__(self):
+        if self.factory is not None:
+            return f"ModelSpec(factory={self.name})"
+        return f"ModelSpec({self.frozen['kind']} {self.name})"
+
+
+def _class_ref(cls):
+    """The class itself when it pickles by reference, else ("nmm", program, block name)."""
+    try:
+        pickle.dumps(cls)
+        return cls
+    except Exception:
+        block = cls.__dict__.get("_block") or cls._block
+        if block is None or cls._program is None:
+            raise TypeError(f"cannot describe the model class {cls.__name__} for other "
+                            "processes; use ModelSpec.from_factory") from None
+        return ("nmm", cls._program, block.name)
+
+
+def _resolve_class(ref):
+    if not isinstance(ref, tuple):
+        return ref
+    from .library import _CLASSES
+    from .model import model_class
+
+    _, program, name = ref
+    key = (program.main_file, name)
+    cls = _CLASSES.get(key)
+    if cls is None or cls._block.members != program.block(name).members:
+        cls = model_class(program, name)
+        _CLASSES.setdefault(key, cls)
+    return cls
+
+
+def _fixed_inits(inits: dict, meta: dict, in_size, owner: str) -> dict:
+    """Initial states as arrays in their declared units; callables evaluated unbatched."""
+    units = {q["name"]: q["unit"] for q in meta["states"]}
+    out = {}
+    for name, init in inits.items():
+        if callable(init) and not is_quantity(init):
+            try:
+                init = init(tuple(in_size))
+            except TypeError:
+                init = init(tuple(in_size), None)
+        out[name] = magnitude_in(init, units.get(name), f"init_{name}", owner)
+    return out
+
+
+def _freeze(model: Model) -> dict:
+    state = {k: v for k, v in model.__dict__.items() if k not in _RUNTIME}
+    if isinstance(model, Network):
+        state["_own_inits"] = _fixed_inits(model._own_inits, model._meta, model.in_size,
+                                           model.name)
+        return {"kind": "network", "cls": _class_ref(type(model)), "state": state,
+                "node": _freeze(model.node), "wiring": _network_wiring(model)}
+    state["_inits"] = _fixed_inits(model._inits, model._meta, model.in_size, model.name)
+    return {"kind": "model", "cls": _class_ref(type(model)), "state": state}
+
+
+def _fresh_state(state: dict) -> dict:
+    out = {k: (copy.copy(v) if isinstance(v, (dict, list)) and k != "terms" else v)
+           for k, v in state.items()}
+    out.update(_state=None, _hist=None, _lags=None, _param_cache=None, _step=0, _batch=1,
+               _batch_size=None)
+    return out
+
+
+def _check_same_kernel(obj, meta: dict) -> None:
+    for part in ("states", "parameters", "inputs", "outputs"):
+        if [q["name"] for q in obj._meta[part]] != [q["name"] for q in meta[part]]:
+            raise RuntimeError(f"{obj.name}: the rebuilt kernel has different {part} than the "
+                               "original (a different brainmass-dsl version on this worker?)")
+
+
+def _thaw(fz: dict) -> Model:
+    from ..compiler import compile_network, compile_nodes
+
+    cls = _resolve_class(fz["cls"])
+    obj = cls.__new__(cls)
+    obj.__dict__.update(_fresh_state(fz["state"]))
+    meta = fz["state"]["_meta"]
+    if fz["kind"] == "network":
+        node = _thaw(fz["node"])
+        obj.node = node
+        obj.kernel = compile_network(node._block, node.method,
+                                     [t.spec_for_compiler() for t in obj.terms],
+                                     program=node._program, wiring=node._wiring + fz["wiring"])
+        obj._windows = None
+        obj._edge_cache = {}
+    else:
+        obj.kernel = compile_nodes(cls._block, obj.method, program=cls._program,
+                                   wiring=obj._wiring)
+    obj._meta = obj.kernel.meta
+    _check_same_kernel(obj, meta)
+    return obj
+
+
+def _network_wiring(net: Network) -> tuple:
+    """The Wire of the network-level noise process (`Network(noise=...)`), or ().
+
+    `Network` does not keep that wiring; it is recovered exactly as the noise block whose
+    network kernel key equals the network's (catalogue noise models and the node's program).
+    """
+    from ..compiler import Wire, network_key
+
+    for attr in ("_net_wiring", "_noise_wiring", "net_wiring"):
+        w = net.__dict__.get(attr)
+        if w is not None:
+            return tuple(w)
+    node = net.node
+    terms = [t.spec_for_compiler() for t in net.terms]
+    scheme, key = net.kernel.scheme, net.kernel.key
+
+    def key_with(extra):
+        return network_key(node._block, scheme, terms, wiring=node._wiring + extra)
+
+    if key_with(()) == key:
+        return ()
+    target = net.terms[0].target
+    seen = set()
+    for rb in _noise_blocks(node._program):
+        ident = (rb.file, rb.name)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        wire = (Wire(target, rb, "noise"),)
+        if key_with(wire) == key:
+            return wire
+    raise TypeError(f"{net.name}: cannot recover its network noise process for other "
+                    "processes; describe the model with ModelSpec.from_factory(make_model, ...)")
+
+
+def _noise_blocks(program):
+    if program is not None:
+        for rb in program.resolved.values():
+            if rb.kind == "model" and rb.category == "noise":
+                yield rb
+    from ..frontend import load_program
+    from ..frontend.library import index
+
+    for entry in index().values():
+        if entry.kind != "model" or entry.alias_of:
+            continue
+        try:
+            rb = load_program(entry.path, check="cached").block(entry.name)
+        except Exception:  # a broken file elsewhere on the search path
+            continue
+        if rb.category == "noise":
+            yield rb
+
+
+# ---------------------------------------------------------------------------- batch offset
+class _OffsetKernel:
+    """The model's kernel with the noise batch index starting at `batch0` (argument 5 of the
+    generated runners) and, optionally, a forced serial/parallel runner.
+
+    Model.advance and Network.advance pass batch0 = 0; until they take an offset, the sweep
+    wraps the kernel of its private model copies.
+    """
+
+    def __init__(self, kernel, batch0: int, parallel: Optional[bool]):
+        self._kernel = kernel
+        self._batch0 = int(batch0)
+        self._parallel = parallel
+
+    def runner(self, parallel: bool):
+        fn = self._kernel.runner(parallel if self._parallel is None else self._parallel)
+        code = getattr(getattr(fn, "py_func", None), "__code__", None)
+        if code is not None and code.co_varnames[5] != "_batch0":
+            raise RuntimeError("sweep: the generated kernel's 6th argument is no longer "
+                               "_batch0; update brainmass_dsl.runtime.sweep")
+        batch0 = self._batch0
+
+        def run(*args):
+            return fn(*args[:5], batch0, *args[6:])
+        return run
+
+    def __getattr__(self, name):
+        return getattr(self._kernel, name)
+
+
+# ---------------------------------------------------------------------------- grid
+def _canonical_name(model: Model, name: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"grid keys must be parameter names, got {name!r}")
+    if isinstance(model, Network):
+        ckey = model._resolve_cparam(name)
+        if ckey is not None:
+            return ckey
+    if name in model._param_index:
+        return name
+    known = list(getattr(model, "parameter_names", None) or model.param_names)
+    close = difflib.get_close_matches(name, known, n=1)
+    raise TypeError(f"sweep: grid parameter {name!r} is not a parameter of {model.name}"
+                    + (f"; did you mean {close[0]!r}?" if close else "")
+                    + f" (parameters: {', '.join(known)})")
+
+
+def _param_unit(model: Model, name: str) -> Optional[str]:
+    if isinstance(model, Network) and name in model._cparam_index:
+        return model._cparam_meta[model._cparam_index[name]]["unit"]
+    return model._meta["parameters"][model._param_index[name]]["unit"]
+
+
+def _values(model: Model, key: str, name: str, values) -> List[np.ndarray]:
+    if isinstance(values, (str, bytes, Mapping)):
+        raise TypeError(f"grid[{key!r}] must be a list of values, got {type(values).__name__}")
+    if is_quantity(values):
+        mag = values.magnitude if hasattr(values, "magnitude") else values.mantissa
+        seq = list(values) if np.ndim(mag) > 0 else [values]
+    elif np.ndim(values) == 0 and not isinstance(values, (list, tuple)):
+        seq = [values]
+    else:
+        try:
+            seq = list(values)
+        except TypeError:
+            seq = [values]
+    if not seq:
+        raise ValueError(f"grid[{key!r}] has no values")
+    unit = _param_unit(model, name)
+    out = []
+    n = model.n_nodes
+    for v in seq:
+        arr = magnitude_in(v, unit, f"grid[{key!r}]", model.name)
+        if arr.shape not in ((), tuple(model.in_size), (n,)):
+            raise ValueError(f"grid[{key!r}]: each value must be a number or a per-node array "
+                             f"of shape {tuple(model.in_size)}, got shape {arr.shape}")
+        out.append(arr.reshape(model.in_size) if arr.ndim else arr)
+    return out
+
+
+def grid_points(model: Model, grid: Mapping, zip: bool = False):  # noqa: A002 - the keyword
+    """(names, {name: [value per point]}, grid shape) of a sweep grid (see the module doc)."""
+    if not isinstance(grid, Mapping) or not grid:
+        raise ValueError("grid must be a non-empty mapping of parameter names to value lists")
+    names, lists = [], []
+    for key, values in grid.items():
+        name = _canonical_name(model, key)
+        if name in names:
+            raise ValueError(f"grid names {key!r} and {grid_keys_for(grid, model, name)!r} "
+                             f"are the same parameter {name!r}")
+        names.append(name)
+        lists.append(_values(model, key, name, values))
+    if zip:
+        lengths = {len(v) for v in lists}
+        if len(lengths) != 1:
+            raise ValueError("zip=True needs value lists of equal lengths, got " + ", ".join(
+                f"{n}: {len(v)}" for n, v in itertools.zip_longest(names, lists)))
+        shape = (len(lists[0]),)
+        index = [(i,) * len(names) for i in range(shape[0])]
+    else:
+        shape = tuple(len(v) for v in lists)
+        index = list(itertools.product(*(range(len(v)) for v in lists)))
+    per_point = {name: [vals[ix[k]] for ix in index] for k, (name, vals) in
+                 enumerate(zip_(names, lists))}
+    return names, per_point, shape
+
+
+zip_ = zip  # the builtin, shadowed by the keyword argument inside grid_points
+
+
+def grid_keys_for(grid: Mapping, model: Model, name: str) -> str:
+    for key in grid:
+        try:
+            if _canonical_name(model, key) == name:
+                return key
+        except TypeError:
+            pass
+    return name
+
+
+def _stack(values: List[np.ndarray], in_size) -> np.ndarray:
+    """(P,) when every value is a number, else (P,) + in_size."""
+    if all(v.ndim == 0 for v in values):
+        return np.array([float(v) for v in values])
+    return np.stack([np.broadcast_to(v, tuple(in_size)) for v in values]).astype(float)
+
+
+# ---------------------------------------------------------------------------- running
+def _run_batch(spec: ModelSpec, params: Dict[str, np.ndarray], start: int, duration: float,
+               dt: float, seed: int, monitors, reduce, parallel: Optional[bool],
+               run_kw: dict) -> dict:
+    """Run one batch (B points starting at grid index `start`) as one kernel call."""
+    from .simulator import Simulator
+
+    model = spec.build()
+    B = len(next(iter(params.values())))
+    full = (B,) + tuple(model.in_size)
+    model.set_params(**{name: np.broadcast_to(
+        v.reshape((B,) + (1,) * len(model.in_size)) if v.ndim == 1 else v, full).copy()
+        for name, v in params.items()})
+    model.kernel = _OffsetKernel(model.kernel, start, parallel)
+    res = Simulator(model, dt=dt).run(duration, batch_size=B, monitors=monitors, seed=seed,
+                                      progress=False, **run_kw)
+    if reduce is None:
+        data = {k: np.ascontiguousarray(np.moveaxis(v, 1, 0)) for k, v in res.data.items()}
+    else:
+        out = reduce(res)
+        items = out.items() if isinstance(out, Mapping) else (("reduced", out),)
+        data = {}
+        for k, v in items:
+            arr = np.asarray(v)
+            if arr.ndim == 0 or arr.shape[0] != B:
+                raise ValueError(f"reduce must return one value per grid point of the batch "
+                                 f"(leading axis {B}), got shape {arr.shape} for {k!r}")
+            data[k] = arr
+    return {"data": data, "ts": res.ts, "units": dict(res.units) if reduce is None else {}}
+
+
+def _workers(executor) -> int:
+    n = getattr(executor, "_max_workers", None)
+    if n:
+        return int(n)
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        try:
+            return max(1, sum(client.nthreads().values()))
+        except Exception:
+            pass
+    return os.cpu_count() or 1
+
+
+def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] = None,
+          executor: Optional[Executor] = None, monitors=None, reduce: Optional[Callable] = None,
+          seed: Optional[int] = 0, zip: bool = False, parallel: Optional[bool] = None,  # noqa: A002
+          progress: bool = False, **run_kw) -> "SweepResult":
+    """Run `model` (a model, Network or ModelSpec) at every point of `grid` for `duration`.
+
+    `grid`: {parameter name: values} (product, or paired with `zip=True`); `batch_size`:
+    points per kernel call; `executor`: any concurrent.futures.Executor (None: in-process,
+    serially); `monitors`: as `Simulator.run`; `reduce(result_batch) -> per-point values`;
+    `seed`: the noise seed (None: the model's); `**run_kw`: more `Simulator.run` arguments
+    (inputs, transient, sample_every, chunk_steps, noise_substeps). Returns a `SweepResult`.
+    See the module documentation for the semantics (noise, threads, model transport).
+    """
+    for key in _RUN_RESERVED:
+        if key in run_kw:
+            raise TypeError(f"sweep() does not take {key}= (it is set per batch)")
+    spec = model if isinstance(model, ModelSpec) else ModelSpec.from_model(model)
+    probe = spec.build() if isinstance(model, ModelSpec) else model
+    names, per_point, shape = grid_points(probe, grid, zip=zip)
+    n_points = len(next(iter(per_point.values())))
+    if batch_size is None:
+        batch_size = n_points if executor is None else \
+            max(1, math.ceil(n_points / _workers(executor)))
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise TypeError(f"executor must be a concurrent.futures.Executor (with submit), got "
+                        f"{type(executor).__name__}")
+    if reduce is not None and not callable(reduce):
+        raise TypeError(f"reduce must be callable, got {type(reduce).__name__}")
+    dt = to_ms(dt, "dt") if dt is not None else environ.get_dt()
+    if not dt > 0:
+        raise ValueError(f"dt must be positive, got {dt} ms")
+    duration = to_ms(duration, "duration")
+    seed = probe.seed if seed is None else int(seed)
+    if parallel is None:
+        parallel_kernel = None if executor is None else False
+    else:
+        parallel_kernel = bool(parallel)
+    params = {name: _stack(per_point[name], probe.in_size) for name in names}
+    bounds = [(s, min(s + int(batch_size), n_points)) for s in range(0, n_points, int(batch_size))]
+    jobs = [(spec, {n: params[n][a:b] for n in names}, a, duration, dt, seed, monitors, reduce,
+             parallel_kernel, run_kw) for a, b in bounds]
+    bar = _bar(progress, n_points)
+    outs = []
+    try:
+        if executor is None:
+            for job, (a, b) in zip_(jobs, bounds):
+                outs.append(_run_batch(*job))
+                bar.update(b - a)
+        else:
+            futures = [executor.submit(_run_batch, *job) for job in jobs]
+            for fut, (a, b) in zip_(futures, bounds):
+                outs.append(fut.result())
+                bar.update(b - a)
+    finally:
+        bar.close()
+    data = {k: np.concatenate([o["data"][k] for o in outs]) for k in outs[0]["data"]}
+    points = [{n: (float(per_point[n][p]) if per_point[n][p].ndim == 0 else per_point[n][p])
+               for n in names} for p in range(n_points)]
+    meta = {"model": probe.name, "dt": dt, "duration": duration, "seed": seed,
+            "batch_size": int(batch_size), "n_batches": len(bounds), "zip": bool(zip),
+            "noise_batch_index": "grid point index"}
+    return SweepResult(tuple(names), points, params, shape, data, outs[0]["ts"],
+                       outs[0]["units"], meta)
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _bar(progress: bool, total: int):
+    if not progress:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="point", desc="sweep", leave=False)
+
+
+# ---------------------------------------------------------------------------- result
+class SweepResult(Mapping):
+    """What `sweep` returns: the grid and, per monitor (or per `reduce` output), an array
+    with one row per grid point.
+
+    `names` the swept parameters; `points[p]` the dict of grid point p; `params[name]` the
+    values at every point ((n_points,) or (n_points,) + in_size); `shape` the grid's shape
+    (the list lengths; (n_points,) with zip=True); `res[name]` (n_points, time, node...)
+    per monitor, or reduce's per-point values; `ts` the sample times (ms); `units`; `meta`.
+    """
+
+    def __init__(self, names, points, params, shape, data, ts, units, meta):
+        self.names = tuple(names)
+        self.points = list(points)
+        self.params = dict(params)
+        self.shape = tuple(shape)
+        self.data = dict(data)
+        self.ts = ts
+        self.units = dict(units)
+        self.meta = dict(meta)
+
+    @property
+    def n_points(self) -> int:
+        return len(self.points)
+
+    def __getitem__(self, key):
+        if key == "ts":
+            return self.ts
+        return self.data[key]
+
+    def __iter__(self):
+        yield from self.data
+        yield "ts"
+
+    def __len__(self):
+        return len(self.data) + 1
+
+    def grid(self, key: str) -> np.ndarray:
+        """`res[key]` with its point axis unfolded into the grid's axes."""
+        arr = self.data[key]
+        return arr.reshape(self.shape + arr.shape[1:])
+
+    def point(self, p: int) -> Dict[str, Any]:
+        """Every result of grid point p (and its parameter values under "params")."""
+        out = {k: v[p] for k, v in self.data.items()}
+        out["params"] = self.points[p]
+        return out
+
+    def __repr__(self):
+        grid = " x ".join(f"{n}[{s}]" for n, s in zip_(self.names, self.shape)) \
+            if not self.meta.get("zip") else f"zip({', '.join(self.names)})[{self.shape[0]}]"
+        shapes = ", ".join(f"{k}: {v.shape}" for k, v in self.data.items())
+        return f"SweepResult({grid}; {shapes})"
