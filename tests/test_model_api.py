@@ -135,3 +135,18 @@ def test_noise_is_reproducible_per_seed(test_models):
 def test_catalogue_names_resolve_as_attributes():
     with pytest.raises(AttributeError, match="not a catalogue model"):
         bm.NoSuchModelAnywhere
+
+
+class _BrainunitLike:
+    """Stands in for a brainunit Quantity: `.mantissa` and `.unit`."""
+
+    def __init__(self, mantissa, unit):
+        self.mantissa, self.unit = mantissa, unit
+
+
+def test_brainunit_like_quantities_are_converted(test_models):
+    a = test_models.Units(1, rate=_BrainunitLike(0.2, "kHz"), v0=_BrainunitLike(-0.07, "V"))
+    assert a.get_param("rate") == pytest.approx(200.0)
+    assert a.get_param("v0") == pytest.approx(-70.0)
+    with pytest.raises(ValueError, match="parameter 'v0' of Units expects a value in mV"):
+        test_models.Units(1, v0=_BrainunitLike(1.0, "ms"))
