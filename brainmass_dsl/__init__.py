@@ -18,11 +18,13 @@ from .runtime.results import Result  # noqa: E402
 from .runtime.simulator import Simulator  # noqa: E402
 from .catalogue import ModelInfo, list_models  # noqa: E402
 from .utils import bounded_input, delay_index, process_sequence, sigmoid, sys2nd  # noqa: E402
+from .runtime.sweep import ModelSpec, SweepResult, sweep  # noqa: E402
 from . import datasets  # noqa: E402
 
 __all__ = ["NmmError", "environ", "SimulationDiverged", "load", "Model", "Network", "Coupling",
            "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
            "bounded_input", "process_sequence", "delay_index", "datasets",
+           "sweep", "ModelSpec", "SweepResult",
            "__version__"]
 
 

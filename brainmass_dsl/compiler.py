@@ -118,7 +118,8 @@ def network_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float
 
 
 def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
-    """(SymPy expression, factor canonical -> declared) of a coupled expression's text."""
+    """(SymPy expression, factor) of a coupled expression's text; the factor is 1: couplings
+    work in canonical units."""
     from .frontend import ast as nmm_ast
     from .frontend.checks.context import BlockContext
     from .frontend.diagnostics import DiagnosticBag
@@ -134,11 +135,7 @@ def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
                              f"let of {node_rb.name} (states: {', '.join(ctx.states)})")
     symbols = {n: sym(n) for n in known}
     low = _Lowerer(ctx, symbols)
-    value = low.expr(expr)
-    factor = 1.0
-    if isinstance(expr, nmm_ast.Name) and expr.id in ctx.states:
-        factor = 1.0 / model.quantity(expr.id).factor
-    return value, factor
+    return low.expr(expr), 1.0  # couplings see canonical units (see ir/network.py)
 
 
 def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,
@@ -153,8 +150,8 @@ def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key:
     for k, t in enumerate(terms):
         c = lower_coupling(t.coupling, program)
         coupled, cfactor = lower_coupled(node_rb, program, node, t.coupled)
-        target = node.quantity(t.target)
-        built.append(CouplingTerm(t.name, c, coupled, t.coupled, cfactor, t.target, target.factor,
+        node.quantity(t.target)  # KeyError for an unknown input
+        built.append(CouplingTerm(t.name, c, coupled, t.coupled, cfactor, t.target, 1.0,
                                   coupling_input_symbol(k), separate(c.pre, c.x_i, c.x_j)))
     net = build_network_ir(node, built)
     step = build_step(net.node, integrator, extra_varying=net.extra_varying)

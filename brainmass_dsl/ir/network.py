@@ -2,9 +2,9 @@
 
 A coupling term sends `couples` (or any expression of the node's states) along weighted,
 delayed edges: for node i, s_i = sum_j w_ij pre(c_i, c_j(t - d_ij)) and the target input
-of node i receives post(s_i). Couplings are unit-generic: the coupled value enters `pre` in
-its declared unit and `post` is read in the target input's declared unit (as brainmass's
-plain-number couplings).
+of node i receives post(s_i). Couplings are unit-generic and work in canonical units: the
+coupled value enters `pre` in canonical units (mV, 1/ms, ...) and `post` gives the target
+input's value in canonical units (e.g. SigmoidalJansenRit's cmax = 0.005 is 0.005/ms = 5 Hz).
 
 When `pre(x_i, x_j) = A(x_i) + B(x_i) * G(x_j)` (diffusive, additive, sigmoidal couplings)
 the kernel stores G(c_j) in the history and the per-edge work is one multiply-add; other

@@ -13,6 +13,15 @@ class SimulationDiverged(FloatingPointError):
         self.variable, self.node, self.batch = variable, node, batch
         self.time_ms, self.step, self.partial = time_ms, step, partial
 
+    def __reduce__(self):  # picklable, so that worker processes can report a divergence
+        return (_rebuild_diverged, (self.args[0] if self.args else "", self.variable, self.node,
+                                    self.batch, self.time_ms, self.step, self.partial))
+
+
+def _rebuild_diverged(message, variable, node, batch, time_ms, step, partial):
+    return SimulationDiverged(message, variable=variable, node=node, batch=batch,
+                              time_ms=time_ms, step=step, partial=partial)
+
 
 def first_failure(status: np.ndarray):
     """(step, state index, batch, node) of the earliest failure in a (B, N, 2) status array."""

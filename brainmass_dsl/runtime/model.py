@@ -201,6 +201,11 @@ class Model:
 
     def get_param(self, name: str):
         """The current value of a parameter in its declared unit (default if never set)."""
+        if name not in self._param_index:
+            close = difflib.get_close_matches(name, list(self._param_index), n=1)
+            raise TypeError(f"{self.name} has no parameter {name!r}"
+                            + (f"; did you mean {close[0]!r}?" if close else "")
+                            + f" (parameters: {', '.join(self._param_index) or 'none'})")
         q = self._meta["parameters"][self._param_index[name]]
         if name in self._params:
             return self._params[name]
@@ -320,7 +325,8 @@ class Model:
     # ---------------------------------------------------------------- stepping
     def advance(self, n_steps: int, dt: float, inputs: np.ndarray, in_tstride: int, *,
                 rec: np.ndarray, rec_pos: np.ndarray, n_transient: int, sample_every: int,
-                seed: int, parallel: Optional[bool] = None, noise_substeps: int = 1) -> np.ndarray:
+                seed: int, parallel: Optional[bool] = None, noise_substeps: int = 1,
+                batch0: int = 0) -> np.ndarray:
         """Run the kernel for `n_steps` from the model's current step; returns the status."""
         B, N = self._batch, self.n_nodes
         params = self.param_array(B)
@@ -335,7 +341,7 @@ class Model:
         if parallel is None:
             parallel = B * N >= 64
         run = self.kernel.runner(parallel)
-        run(self._state, params, inputs, in_tstride, np.uint64(seed & (2 ** 64 - 1)), 0,
+        run(self._state, params, inputs, in_tstride, np.uint64(seed & (2 ** 64 - 1)), int(batch0),
             self._step, n_steps, float(dt), rec, rec_pos, n_transient, sample_every,
             self._lags, self._hist, status, int(noise_substeps))
         return status
@@ -354,7 +360,8 @@ class Model:
             bufs = self._update_buffers = (rec, rec_pos)
         rec, rec_pos = bufs
         status = self.advance(1, dt, inp, 0, rec=rec, rec_pos=rec_pos, n_transient=self._step,
-                              sample_every=1, seed=self.seed, parallel=False)
+                              sample_every=1, seed=self.seed, parallel=False,
+                              batch0=self.__dict__.get("_batch_offset", 0))
         if status[..., 0].any():
             from .errors import diverged_error
 

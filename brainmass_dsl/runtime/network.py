@@ -104,6 +104,15 @@ class _Term:
         elif coupled not in node.state_names and not any(c in coupled for c in " +-*/()"):
             raise ValueError(f"coupled_var {coupled!r} is not a state of {node.name}; "
                              f"states: {', '.join(node.state_names)}")
+        from ..frontend.diagnostics import NmmError
+        from ..frontend.parser import parse_expression
+
+        try:
+            parse_expression(coupled)
+        except NmmError as e:
+            first = e.diagnostics[0] if e.diagnostics else None
+            raise ValueError(f"coupled_var {coupled!r} is not a valid expression"
+                             + (f": {first.message}" if first else "")) from None
         self.coupled = coupled
         if node.in_size != (node.n_nodes,):
             raise ValueError(f"a network needs a 1-D node model (in_size=N), got "
@@ -145,6 +154,7 @@ class Network(Model):
         self.name = name or f"Network[{node.name}]"
         self.method = node.method
         wiring, noise_src = self._network_noise(noise)
+        self._net_wiring = wiring
         self.kernel = compile_network(node._block, node.method,
                                       [t.spec_for_compiler() for t in self.terms],
                                       program=node._program, wiring=node._wiring + wiring)
@@ -313,7 +323,8 @@ class Network(Model):
     # ---------------------------------------------------------------- stepping
     def advance(self, n_steps: int, dt: float, inputs: np.ndarray, in_tstride: int, *,
                 rec: np.ndarray, rec_pos: np.ndarray, n_transient: int, sample_every: int,
-                seed: int, parallel: Optional[bool] = None, noise_substeps: int = 1) -> np.ndarray:
+                seed: int, parallel: Optional[bool] = None, noise_substeps: int = 1,
+                batch0: int = 0) -> np.ndarray:
         B, N = self._batch, self.n_nodes
         params = self.param_array(B)
         if self._hist is None or self._hist_dt != dt:
@@ -329,7 +340,7 @@ class Network(Model):
                     status = self.advance(m, dt, part, in_tstride, rec=rec, rec_pos=rec_pos,
                                           n_transient=n_transient, sample_every=sample_every,
                                           seed=seed, parallel=parallel,
-                                          noise_substeps=noise_substeps)
+                                          noise_substeps=noise_substeps, batch0=batch0)
                     if status[..., 0].any():
                         return status
                     done += m
@@ -338,6 +349,16 @@ class Network(Model):
                 self._step = step
             return status
         edges = self._edges(dt)
+        cparams = self.cparam_array(B)
+        for term in self._meta["coupling_terms"]:
+            for pname in term.get("sender_params", ()):
+                row = cparams[self._cparam_index[f"{term['name']}.{pname}"]]
+                if (row != row[:, :1]).any():
+                    raise ValueError(
+                        f"coupling parameter '{term['name']}.{pname}' enters the per-source part "
+                        f"of {term['coupling']} (evaluated once per sending node), so it cannot "
+                        "differ between nodes; give one value per batch element, or write the "
+                        "coupling so that it depends on x_i")
         fill = self._windows is None
         if self._windows is not None and self._windows_dt != dt:
             raise ValueError(f"dt changed from {self._windows_dt} to {dt} ms in a continued "
@@ -362,9 +383,9 @@ class Network(Model):
         for term_meta, e, w in zip(self._meta["coupling_terms"], edges, windows):
             long, short = (e.all_short(N) if term_meta.get("per_edge") else e.split(N, 8))
             args += [*long, *short, e.rowsum, w, e.max_lag]
-        run(self._state, params, inputs, in_tstride, np.uint64(seed & (2 ** 64 - 1)), 0,
+        run(self._state, params, inputs, in_tstride, np.uint64(seed & (2 ** 64 - 1)), int(batch0),
             self._step, n_steps, float(dt), rec, rec_pos, n_transient, sample_every,
-            self._lags, self._hist, status, int(noise_substeps), self.cparam_array(B),
+            self._lags, self._hist, status, int(noise_substeps), cparams,
             int(fill), *args)
         return status
 

@@ -137,12 +137,15 @@ class Simulator:
     def run(self, duration, *, inputs=None, monitors=None, transient=None, sample_every=None,
             batch_size=None, init_states: bool = True, seed: Optional[int] = None,
             progress: bool = True, chunk_steps: Optional[int] = None, jit: bool = True,
-            noise_substeps: int = 1) -> Result:
+            noise_substeps: int = 1, batch_offset: int = 0,
+            parallel: Optional[bool] = None) -> Result:
         """Simulate `duration` (ms or a time quantity); returns a `Result`.
 
         `seed` keys the counter-based noise (default: the model's seed). `noise_substeps=r`
         makes each step's noise the sum of r finer normals, so that a run at dt*r follows the
-        same Brownian path as a run at dt (for convergence studies).
+        same Brownian path as a run at dt (for convergence studies). `batch_offset` shifts the
+        noise's batch index (a sweep split into batches draws the same noise as one run);
+        `parallel` forces the threaded (True) or serial (False) kernel (default: by size).
         """
         m = self.model
         dt = self.dt if self.dt is not None else environ.get_dt()
@@ -167,7 +170,11 @@ class Simulator:
             raise ValueError(f"sample_every must be >= 1, got {sample_every}")
         rows, funcs = self._monitors(monitors)
         if funcs or not jit:
-            return self._run_stepwise(n_steps, dt, n_tr, k, inputs, rows, funcs, seed)
+            m._batch_offset = int(batch_offset)
+            try:
+                return self._run_stepwise(n_steps, dt, n_tr, k, inputs, rows, funcs, seed)
+            finally:
+                m._batch_offset = 0
         B, N = m._batch, m.n_nodes
         n_out = -(-(n_steps - n_tr) // k)
         R = len(rows)
@@ -190,7 +197,8 @@ class Simulator:
                 inp, stride = source(done, size)
                 status = m.advance(size, dt, inp, stride, rec=rec, rec_pos=rec_pos,
                                    n_transient=step0 + n_tr, sample_every=k, seed=seed,
-                                   noise_substeps=noise_substeps)
+                                   noise_substeps=noise_substeps, batch0=batch_offset,
+                                   parallel=parallel)
                 if status[..., 0].any():
                     from .errors import first_failure
 

@@ -26,7 +26,7 @@ is ONE batched kernel call with per-batch parameter arrays (shape (B,) + in_size
 values never recompiles. Default batch_size: every point in one batch when running
 in-process, else about one batch per worker of the executor.
 
-Noise. Grid point p draws the noise of batch index p (the kernel's `_batch0` is the batch's
+Noise. Grid point p draws the noise of batch index p (`Simulator.run(batch_offset=...)`, the
 offset in the grid), so every number of a sweep is independent of `batch_size`, of the
 executor and of the order in which batches run: a sweep equals one batched run of all points
 (`Simulator.run(batch_size=n_points)` with the (n_points,) parameter arrays). Point 0 (and
@@ -48,8 +48,10 @@ the model (and recompiles, or loads from its kernel cache, the same kernel):
   not share the file system; the model's settings (in_size, method, seed, parameter values,
   initial states, noise wiring) and, for a `Network`, its node, its resolved coupling terms
   (coupling blocks, weights, delays in ms, coupled expressions, targets) and its network
-  noise process. Callable initial states are evaluated once, unbatched (shape in_size), so
-  that every grid point starts from the same state. The live model is never mutated.
+  noise process. Every run starts from the model's initial states (`init_<state>=`, as
+  `Simulator.run(init_states=True)`); callable initial states are evaluated once, unbatched
+  (shape in_size), so that every grid point starts from the same state. The live model is
+  never mutated (its current states, if any, are not used).
 * `ModelSpec.from_factory(make_model, *args, **kwargs)`: `build()` calls
   `make_model(*args, **kwargs)` (a function importable on the workers).
 
@@ -69,22 +71,24 @@ import os
 import pickle
 from collections.abc import Mapping
 from concurrent.futures import Executor
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
 from . import environ
+from .errors import SimulationDiverged
 from .model import Model
 from .network import Network
 from .values import is_quantity, magnitude_in, to_ms
 
-__all__ = ["sweep", "ModelSpec", "SweepResult", "grid_points"]
+__all__ = ["sweep", "ModelSpec", "SweepResult", "SweepDiverged", "grid_points"]
 
 # attributes of a live model that are run state or caches, never part of a spec
 _RUNTIME = ("kernel", "_state", "_hist", "_lags", "_hist_dt", "_windows", "_windows_dt",
             "_param_cache", "_node_param_cache", "_default_inputs", "_update_buffers",
             "_status_buf", "_last_outputs", "_edge_cache", "node")
-_RUN_RESERVED = ("batch_size", "init_states", "seed", "progress", "monitors", "dt")
+_RUN_RESERVED = ("init_states",)  # every grid point starts from the initial states
+zip_ = zip  # the builtin, shadowed by the `zip` keyword argument inside sweep/grid_points
 
 
 # ---------------------------------------------------------------------------- ModelSpec
@@ -234,87 +238,8 @@ def _thaw(fz: dict) -> Model:
 
 
 def _network_wiring(net: Network) -> tuple:
-    """The Wire of the network-level noise process (`Network(noise=...)`), or ().
-
-    `Network` does not keep that wiring; it is recovered exactly as the noise block whose
-    network kernel key equals the network's (catalogue noise models and the node's program).
-    """
-    from ..compiler import Wire, network_key
-
-    for attr in ("_net_wiring", "_noise_wiring", "net_wiring"):
-        w = net.__dict__.get(attr)
-        if w is not None:
-            return tuple(w)
-    node = net.node
-    terms = [t.spec_for_compiler() for t in net.terms]
-    scheme, key = net.kernel.scheme, net.kernel.key
-
-    def key_with(extra):
-        return network_key(node._block, scheme, terms, wiring=node._wiring + extra)
-
-    if key_with(()) == key:
-        return ()
-    target = net.terms[0].target
-    seen = set()
-    for rb in _noise_blocks(node._program):
-        ident = (rb.file, rb.name)
-        if ident in seen:
-            continue
-        seen.add(ident)
-        wire = (Wire(target, rb, "noise"),)
-        if key_with(wire) == key:
-            return wire
-    raise TypeError(f"{net.name}: cannot recover its network noise process for other "
-                    "processes; describe the model with ModelSpec.from_factory(make_model, ...)")
-
-
-def _noise_blocks(program):
-    if program is not None:
-        for rb in program.resolved.values():
-            if rb.kind == "model" and rb.category == "noise":
-                yield rb
-    from ..frontend import load_program
-    from ..frontend.library import index
-
-    for entry in index().values():
-        if entry.kind != "model" or entry.alias_of:
-            continue
-        try:
-            rb = load_program(entry.path, check="cached").block(entry.name)
-        except Exception:  # a broken file elsewhere on the search path
-            continue
-        if rb.category == "noise":
-            yield rb
-
-
-# ---------------------------------------------------------------------------- batch offset
-class _OffsetKernel:
-    """The model's kernel with the noise batch index starting at `batch0` (argument 5 of the
-    generated runners) and, optionally, a forced serial/parallel runner.
-
-    Model.advance and Network.advance pass batch0 = 0; until they take an offset, the sweep
-    wraps the kernel of its private model copies.
-    """
-
-    def __init__(self, kernel, batch0: int, parallel: Optional[bool]):
-        self._kernel = kernel
-        self._batch0 = int(batch0)
-        self._parallel = parallel
-
-    def runner(self, parallel: bool):
-        fn = self._kernel.runner(parallel if self._parallel is None else self._parallel)
-        code = getattr(getattr(fn, "py_func", None), "__code__", None)
-        if code is not None and code.co_varnames[5] != "_batch0":
-            raise RuntimeError("sweep: the generated kernel's 6th argument is no longer "
-                               "_batch0; update brainmass_dsl.runtime.sweep")
-        batch0 = self._batch0
-
-        def run(*args):
-            return fn(*args[:5], batch0, *args[6:])
-        return run
-
-    def __getattr__(self, name):
-        return getattr(self._kernel, name)
+    """The Wire of the network-level noise process (`Network(noise=...)`), or ()."""
+    return tuple(net.__dict__.get("_net_wiring", ()))
 
 
 # ---------------------------------------------------------------------------- grid
@@ -367,7 +292,7 @@ def _values(model: Model, key: str, name: str, values) -> List[np.ndarray]:
     return out
 
 
-def grid_points(model: Model, grid: Mapping, zip: bool = False):  # noqa: A002 - the keyword
+def grid_points(model: Model, grid: Mapping, zip: bool = False):
     """(names, {name: [value per point]}, grid shape) of a sweep grid (see the module doc)."""
     if not isinstance(grid, Mapping) or not grid:
         raise ValueError("grid must be a non-empty mapping of parameter names to value lists")
@@ -375,7 +300,7 @@ def grid_points(model: Model, grid: Mapping, zip: bool = False):  # noqa: A002 -
     for key, values in grid.items():
         name = _canonical_name(model, key)
         if name in names:
-            raise ValueError(f"grid names {key!r} and {grid_keys_for(grid, model, name)!r} "
+            raise ValueError(f"grid names {key!r} and {_grid_key_for(grid, model, name)!r} "
                              f"are the same parameter {name!r}")
         names.append(name)
         lists.append(_values(model, key, name, values))
@@ -394,10 +319,7 @@ def grid_points(model: Model, grid: Mapping, zip: bool = False):  # noqa: A002 -
     return names, per_point, shape
 
 
-zip_ = zip  # the builtin, shadowed by the keyword argument inside grid_points
-
-
-def grid_keys_for(grid: Mapping, model: Model, name: str) -> str:
+def _grid_key_for(grid: Mapping, model: Model, name: str) -> str:
     for key in grid:
         try:
             if _canonical_name(model, key) == name:
@@ -427,9 +349,17 @@ def _run_batch(spec: ModelSpec, params: Dict[str, np.ndarray], start: int, durat
     model.set_params(**{name: np.broadcast_to(
         v.reshape((B,) + (1,) * len(model.in_size)) if v.ndim == 1 else v, full).copy()
         for name, v in params.items()})
-    model.kernel = _OffsetKernel(model.kernel, start, parallel)
-    res = Simulator(model, dt=dt).run(duration, batch_size=B, monitors=monitors, seed=seed,
-                                      progress=False, **run_kw)
+    try:
+        res = Simulator(model, dt=dt).run(duration, batch_size=B, monitors=monitors, seed=seed,
+                                          progress=False, batch_offset=start, parallel=parallel,
+                                          **run_kw)
+    except SimulationDiverged as e:
+        b = e.batch or 0
+        point = {n: (float(v[b]) if v.ndim == 1 else v[b]) for n, v in params.items()}
+        raise SweepDiverged(
+            f"sweep: grid point {start + b} {point} diverged: {e}", variable=e.variable,
+            node=e.node, batch=e.batch, time_ms=e.time_ms, step=e.step, partial=e.partial,
+            point_index=start + b, point=point) from None
     if reduce is None:
         data = {k: np.ascontiguousarray(np.moveaxis(v, 1, 0)) for k, v in res.data.items()}
     else:
@@ -443,6 +373,26 @@ def _run_batch(spec: ModelSpec, params: Dict[str, np.ndarray], start: int, durat
                                  f"(leading axis {B}), got shape {arr.shape} for {k!r}")
             data[k] = arr
     return {"data": data, "ts": res.ts, "units": dict(res.units) if reduce is None else {}}
+
+
+class SweepDiverged(SimulationDiverged):
+    """A grid point of a sweep diverged (a `SimulationDiverged`): `.point_index` and `.point`
+    name it, `.batch` is its index within its batch, `.partial` the batch's result up to that
+    time. Unlike its base class it pickles, so it crosses process and machine boundaries."""
+
+    def __init__(self, message, *, point_index=None, point=None, **kw):
+        super().__init__(message, **kw)
+        self.point_index, self.point = point_index, point
+
+    def __reduce__(self):
+        return (_rebuild_exception, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild_exception(cls, args, attrs):
+    e = cls.__new__(cls)
+    Exception.__init__(e, *args)
+    e.__dict__.update(attrs)
+    return e
 
 
 def _workers(executor) -> int:
@@ -460,7 +410,7 @@ def _workers(executor) -> int:
 
 def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] = None,
           executor: Optional[Executor] = None, monitors=None, reduce: Optional[Callable] = None,
-          seed: Optional[int] = 0, zip: bool = False, parallel: Optional[bool] = None,  # noqa: A002
+          seed: Optional[int] = 0, zip: bool = False, parallel: Optional[bool] = None,
           progress: bool = False, **run_kw) -> "SweepResult":
     """Run `model` (a model, Network or ModelSpec) at every point of `grid` for `duration`.
 
@@ -473,7 +423,8 @@ def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] 
     """
     for key in _RUN_RESERVED:
         if key in run_kw:
-            raise TypeError(f"sweep() does not take {key}= (it is set per batch)")
+            raise TypeError(f"sweep() does not take {key}= (every grid point starts from the "
+                            "model's initial states)")
     spec = model if isinstance(model, ModelSpec) else ModelSpec.from_model(model)
     probe = spec.build() if isinstance(model, ModelSpec) else model
     names, per_point, shape = grid_points(probe, grid, zip=zip)
@@ -511,9 +462,14 @@ def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] 
                 bar.update(b - a)
         else:
             futures = [executor.submit(_run_batch, *job) for job in jobs]
-            for fut, (a, b) in zip_(futures, bounds):
-                outs.append(fut.result())
-                bar.update(b - a)
+            try:
+                for fut, (a, b) in zip_(futures, bounds):
+                    outs.append(fut.result())
+                    bar.update(b - a)
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
     finally:
         bar.close()
     data = {k: np.concatenate([o["data"][k] for o in outs]) for k in outs[0]["data"]}

@@ -216,6 +216,10 @@ def render_network_module(net, step: StepIR, *, cache_key: str, version: str) ->
     meta = metadata(step)
     meta["coupling_terms"] = [{"name": t.name, "coupling": t.coupling.name, "target": t.target,
                                "coupled": t.coupled_text, "per_edge": t.separable is None,
+                               "sender_params": sorted(
+                                   q.name for q in t.coupling.parameters
+                                   if t.separable is not None and q.symbol in
+                                   t.separable[2].free_symbols),
                                "parameters": [{"name": q.name, "default": q.default,
                                                "unit": q.unit_text, "factor": q.factor,
                                                "doc": q.doc} for q in t.coupling.parameters]}
