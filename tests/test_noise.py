@@ -95,6 +95,25 @@ def test_white_noise_into_a_linear_node_scales_with_sqrt_dt():
     assert variances[1] == pytest.approx(variances[0], rel=0.03)
 
 
+def test_white_noise_on_its_own_is_the_sampled_white_noise():
+    """Standalone, GaussianNoise records mean + sigma * z / sqrt(dt) each step: mean `mean`,
+    variance sigma**2 / dt, independent between steps; `outputs()` (no step drawn) is the mean;
+    `update()` returns the same samples as `Simulator.run` with the same seed."""
+    dt, sigma, mean = 0.1, 0.5, 1.0
+    noise = bm.GaussianNoise(NODES, sigma=sigma, mean=mean)
+    x = run(noise, 500.0, dt, seed=3)["noise"]
+    assert x.mean() == pytest.approx(mean, abs=4 * sigma / np.sqrt(dt * x.size))
+    assert x.var() == pytest.approx(sigma**2 / dt, rel=0.03)
+    lag1 = np.corrcoef(x[1:].ravel(), x[:-1].ravel())[0, 1]
+    assert abs(lag1) < 0.01
+    np.testing.assert_array_equal(noise.outputs()["noise"], np.full(NODES, mean))
+    stepper = bm.GaussianNoise(NODES, sigma=sigma, mean=mean, seed=3)
+    stepper.init_all_states()
+    with bm.environ.context(dt=dt):
+        first = [stepper.update() for _ in range(3)]
+    np.testing.assert_allclose(np.array(first), x[:3], rtol=1e-12)
+
+
 def test_white_noise_alias():
     assert bm.WhiteNoise is bm.GaussianNoise
 

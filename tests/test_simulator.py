@@ -160,3 +160,20 @@ def test_python_monitors_use_the_step_loop(test_models):
                       progress=False)
     np.testing.assert_allclose(slow["x"], fast["x"], rtol=1e-14)
     np.testing.assert_allclose(slow["twice"], 2 * fast["x"], rtol=1e-14)
+
+
+def test_where_with_equality_of_constants_and_parameters(tmp_path):
+    """`==` / `!=` between constants fold to True/False; between parameters they stay per node."""
+    src = tmp_path / "eq.nmm"
+    src.write_text(
+        "model EqTest:\n"
+        "    parameter a = 2.0\n"
+        "    parameter b = 2.0\n"
+        "    state x = 0.0\n"
+        "    d(x)/dt = 1 /ms * (where(a == b, 1.0, -1.0) + where(2 == 2, 1.0, 0.0)"
+        " + where(1 != 1, 5.0, 0.0) + where(a != b, 10.0, 0.0))\n"
+        "    output x = x\n")
+    lib = bm.load(src)
+    model = lib.EqTest(2, method="euler", b=np.array([2.0, 3.0]))
+    x = bm.Simulator(model, dt=0.1).run(1.0, progress=False)["x"]
+    np.testing.assert_allclose(x[-1], [2.0, 10.0], rtol=1e-12)

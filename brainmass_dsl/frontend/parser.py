@@ -60,10 +60,22 @@ class NmmIndenter(Indenter):
                 raise _IndentationError(token)
 
 
-def _takes_space(child) -> bool:
+class _TakesSpace:
     """Whether a child counts for the span of its node: a statement ends with its last token,
-    not with the newline (which runs on over blank lines and comments) or the dedent after it."""
-    return not (isinstance(child, Token) and child.type in ("_NL", "_INDENT", "_DEDENT"))
+    not with the newline (which runs on over blank lines and comments) or the dedent after it.
+
+    A class with a fixed ``str`` (not a function, whose ``str`` holds its address) because Lark
+    hashes ``str(option)`` into its cache key: a function would miss the cache in every process.
+    """
+
+    def __call__(self, child) -> bool:
+        return not (isinstance(child, Token) and child.type in ("_NL", "_INDENT", "_DEDENT"))
+
+    def __repr__(self) -> str:
+        return "brainmass_dsl.frontend.parser._TakesSpace()"
+
+
+_takes_space = _TakesSpace()
 
 
 @lru_cache(maxsize=1)

@@ -68,8 +68,8 @@ class _Lowerer:
             ops = {"+": sp.Add, "*": sp.Mul, "and": sp.And, "or": sp.Or,
                    "-": lambda x, y: x - y, "/": lambda x, y: x / y, "**": lambda x, y: x ** y,
                    "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge,
-                   "==": lambda x, y: sp.Eq(x, y, evaluate=False),
-                   "!=": lambda x, y: sp.Ne(x, y, evaluate=False)}
+                   "==": sp.Eq,
+                   "!=": sp.Ne}
             return ops[e.op](a, b)
         if isinstance(e, ast.Call):
             return self.call(e, local)
@@ -200,6 +200,10 @@ def lower_block(rb: ResolvedBlock, program=None) -> ModelIR:
             outputs.append(Output(name, expr, q.unit_text, 1.0 / q.factor, o.doc))
         else:
             outputs.append(Output(name, expr, canonical_unit_text(d), 1.0, o.doc))
+    # white noise read by an output (a noise process such as GaussianNoise): drawn each step too
+    for k in sorted({x.name for o in outputs for x in o.expr.free_symbols if is_noise(x.name)}
+                    - set(noises)):
+        noises.append(k)
     couples = rb.of_type(ast.Couples)
     couples_expr = low.expr(couples[-1].expr) if couples else None
     # keep only lets something uses (transitively)

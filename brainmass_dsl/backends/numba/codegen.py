@@ -32,6 +32,17 @@ def _names(step: StepIR) -> Dict[str, str]:
     return names
 
 
+def _output_lines(m, names: Dict[str, str], *, sampled: bool) -> List[str]:
+    """Each output's expression text. An output with white noise `xi` (a noise process) reads
+    this step's normal `_zk` as xi = z / sqrt(dt) when `sampled`, else xi's mean, 0 (the
+    instantaneous `outputs_now`, where no step has been drawn)."""
+    own = dict(names)
+    for k, name in enumerate(m.noises):
+        own[name] = f"(_z{k} / math.sqrt(dt))" if sampled else "0.0"
+    printer = NumbaPrinter(own)
+    return [printer.doprint(m.expand_lets(o.expr)) for o in m.outputs]
+
+
 def _lines(assigns, printer: NumbaPrinter) -> List[str]:
     out = []
     for a in assigns:
@@ -128,15 +139,15 @@ def render_nodes_module(step: StepIR, *, cache_key: str, version: str) -> str:
     m = step.model
     names = _names(step)
     printer = NumbaPrinter(names)
-    outputs = [printer.doprint(m.expand_lets(o.expr)) for o in m.outputs]
     return environment().get_template("numba/module.py.j2").render(
         version=version, source_file=m.source_file, model_name=m.name,
         source_hash=m.source_hash, kernel_kind="independent nodes", scheme=step.scheme,
         cache_key=cache_key, states=m.states, params=m.parameters, inputs=m.inputs,
         outputs=m.outputs, noises=m.noises, delays=m.delays, names=names,
         prelude=_lines(step.prelude, printer), body=_lines(step.body, printer),
-        noise_lines=noise_lines(len(m.noises)), output_lines=outputs,
-        n_states=len(m.states), finite_check=finite_check(step, names),
+        noise_lines=noise_lines(len(m.noises)),
+        output_lines=_output_lines(m, names, sampled=True),
+        output_now_lines=_output_lines(m, names, sampled=False), n_states=len(m.states), finite_check=finite_check(step, names),
         meta_literal=meta_literal(metadata(step)))
 
 
@@ -212,7 +223,13 @@ def render_network_module(net, step: StepIR, *, cache_key: str, version: str) ->
     for t in net.terms:
         names[t.input_symbol.name] = t.input_symbol.name
     printer = NumbaPrinter(names)
-    outputs = [printer.doprint(m.expand_lets(o.expr)) for o in m.outputs]
+    noisy = [o.name for o in m.outputs
+             if any(x.name in m.noises for x in o.expr.free_symbols)]
+    if noisy:
+        raise ValueError(f"output {noisy[0]!r} of {m.name} is white noise (it contains xi); a "
+                         "network records no white-noise outputs: wire the noise into an input "
+                         "(noise_<input>=...) or use a coloured process such as OUProcess")
+    outputs = _output_lines(m, names, sampled=False)
     meta = metadata(step)
     meta["coupling_terms"] = [{"name": t.name, "coupling": t.coupling.name, "target": t.target,
                                "coupled": t.coupled_text, "per_edge": t.separable is None,
