@@ -4,7 +4,7 @@ Generated kernel (public API: bm.load + Simulator) vs the hand-written limit ker
 `limit_other_numba.py --w=W1` in the same process. Also: cold compile, cache load in a fresh
 process, and the per-step API's update() rate. Writes the W1 section of bench/RESULTS.md.
 
-    python bench/bench_w1.py [--reps 3]
+    python bench/bench_w1.py [--reps 9]
 """
 import argparse
 import json
@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import HERE, machine, shared_bench, timed, update_results
+from benchlib import HERE, interleaved, machine, shared_bench, update_results
 
 T_MS = 100_000.0
 DT = 0.1
@@ -110,14 +110,15 @@ def startup_rows():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=9)
+    ap.add_argument("--no-startup", action="store_true",
+                    help="skip the fresh-process start-up rows (and do not write RESULTS.md)")
     args = ap.parse_args()
     _, _, limit = shared_bench()
-    lim_first, lim_walls, lim = timed(lambda: limit.w1(T_MS), args.reps)
     model, run = ours()
-    our_first, our_walls, our = timed(run, args.reps)
-    lim2 = timed(lambda: limit.w1(T_MS), args.reps)[2]  # again, to bracket noise
-    ratio = our / min(lim, lim2)
+    t = interleaved({"limit": lambda: limit.w1(T_MS), "ours": run}, args.reps)
+    ratio_min = t["ours"]["min"] / t["limit"]["min"]
+    ratio_median = t["ours"]["median"] / t["limit"]["median"]
 
     import brainmass_dsl as bm
 
@@ -131,20 +132,26 @@ def main():
 
     rows = {
         "machine": machine(),
-        "limit_s": [round(x, 4) for x in (lim, lim2)], "ours_s": round(our, 4),
-        "ratio": round(ratio, 3), "ours_first_call_s": round(our_first, 3),
+        "limit_s": {k: round(t["limit"][k], 4) for k in ("min", "median")},
+        "ours_s": {k: round(t["ours"][k], 4) for k in ("min", "median")},
+        "ratio_min": round(ratio_min, 3), "ratio_median": round(ratio_median, 3),
+        "ours_first_call_s": round(t["ours"]["first"], 3),
         "update_calls_per_s": round(1 / per_update),
-        "startup": startup_rows(),
+        "startup": [] if args.no_startup else startup_rows(),
     }
     print(json.dumps(rows, indent=2))
+    if args.no_startup:
+        return
     update_results("W1: one Jansen-Rit node, 100 s, dt 0.1 ms, Euler", [
-        f"Machine: {rows['machine']}. Median of {args.reps} runs after a warm-up, same process; "
-        "limit = `limit_other_numba.py --w=W1` (run before and after ours).",
+        f"Machine: {rows['machine']}. {args.reps} runs each after a warm-up, limit and ours "
+        "alternating in one process; limit = `limit_other_numba.py --w=W1`. The machine is a "
+        "shared VM: the minimum is the least disturbed run.",
         "",
-        "| what | seconds | ratio to limit |",
-        "|---|---|---|",
-        f"| hand-written limit (before, after) | {rows['limit_s'][0]}, {rows['limit_s'][1]} | 1 |",
-        f"| generated kernel via Simulator.run | {rows['ours_s']} | **{rows['ratio']}** |",
+        "| what | min s | median s | ratio (min) | ratio (median) |",
+        "|---|---|---|---|---|",
+        f"| hand-written limit | {rows['limit_s']['min']} | {rows['limit_s']['median']} | 1 | 1 |",
+        f"| generated kernel via Simulator.run | {rows['ours_s']['min']} | "
+        f"{rows['ours_s']['median']} | **{rows['ratio_min']}** | {rows['ratio_median']} |",
         "",
         f"Per-step API: `update()` {rows['update_calls_per_s']:,} calls/s (one node).",
         "",

@@ -40,6 +40,25 @@ def timed(fn, reps=3):
     return first, walls, statistics.median(walls)
 
 
+def interleaved(fns, reps=5):
+    """{name: {"first": s, "walls": [s...], "min": s, "median": s}} with the functions run in
+    turn (a, b, a, b, ...) after one warm-up call each, so that a slow spell of a shared
+    machine hits all of them alike. The minimum is the least disturbed run of each."""
+    out = {}
+    for name, fn in fns.items():
+        t0 = time.perf_counter()
+        fn()
+        out[name] = {"first": time.perf_counter() - t0, "walls": []}
+    for _ in range(reps):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            out[name]["walls"].append(time.perf_counter() - t0)
+    for r in out.values():
+        r["min"], r["median"] = min(r["walls"]), statistics.median(r["walls"])
+    return out
+
+
 def machine():
     import platform
 

@@ -109,15 +109,21 @@ def hoist_subexpressions(body: Sequence[Assign], invariant: Iterable[sp.Symbol],
     """Move loop-invariant parts of per-step expressions into prelude temporaries.
 
     In a sum or product, the invariant arguments are grouped (a*b*x*y with a, b invariant
-    becomes _h0*x*y with _h0 = a*b); invariant function calls (exp(-dt/tau)) move whole.
+    becomes _h0*x*y with _h0 = a*b, and so does 2*a*x); invariant function calls
+    (exp(-dt/tau)) move whole.
+
+    >>> a, b, x = sp.symbols("a b x", real=True)
+    >>> pre, body = hoist_subexpressions([Assign(x, 2 * a * x + b)], [a, b])
+    >>> [(p.target, p.expr) for p in pre], body[0].expr
+    ([(_h0, 2*a)], _h0*x + b)
     """
     inv = set(invariant)
     prelude: List[Assign] = []
     memo: Dict[sp.Expr, sp.Symbol] = {}
     names = sp.numbered_symbols(prefix, real=True)
 
-    def temp(e: sp.Expr) -> sp.Expr:
-        if _is_trivial(e) or not isinstance(e, sp.Expr):
+    def temp(e: sp.Expr, force: bool = False) -> sp.Expr:
+        if e.is_Atom or not isinstance(e, sp.Expr) or (_is_trivial(e) and not force):
             return e
         if e not in memo:
             memo[e] = next(names)
@@ -136,7 +142,8 @@ def hoist_subexpressions(body: Sequence[Assign], invariant: Iterable[sp.Symbol],
             fixed = [a for a in e.args if a.free_symbols <= inv]
             moving = [visit(a) for a in e.args if not (a.free_symbols <= inv)]
             if len(fixed) > 1 or (fixed and not _is_trivial(fixed[0])):
-                fixed = [temp(e.func(*fixed))]
+                # 2*a*x: one multiply per step with _h = 2*a, not two
+                fixed = [temp(e.func(*fixed), force=isinstance(e, sp.Mul))]
             return e.func(*fixed, *moving)
         return e.func(*[visit(a) for a in e.args]) if e.args else e
 

@@ -50,8 +50,8 @@ def separate(pre: sp.Expr, x_i: sp.Symbol, x_j: sp.Symbol):
     >>> xi, xj = sp.symbols("x_i x_j", real=True)
     >>> separate(xj - xi, xi, xj)
     (-x_i, 1, x_j)
-    >>> separate(1 / (1 + sp.exp(-xj)), xi, xj)
-    (0, 1, 1/(exp(-x_j) + 1))
+    >>> A, B, G = separate(1 / (1 + sp.exp(-xj)), xi, xj); (A, B, G == 1 / (1 + sp.exp(-xj)))
+    (0, 1, True)
     >>> separate(sp.sin(xj - xi), xi, xj) is None
     True
     """

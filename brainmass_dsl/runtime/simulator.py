@@ -9,6 +9,7 @@ function of (seed, step, batch, node, stream) and the state carries over.
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -20,7 +21,22 @@ from .model import Model
 from .results import Result
 from .values import magnitude_in, to_ms
 
-DEFAULT_CHUNK = 50_000
+DEFAULT_CHUNK = 50_000   # steps in the first chunk of a run (unless chunk_steps is given)
+CHUNK_SECONDS = 0.25     # later chunks grow to about this long: fewer kernel calls, live bar
+INPUT_CHUNK_BYTES = 64 * 2**20   # time-varying inputs are built per chunk: cap their buffer
+
+
+def next_chunk(chunk: int, elapsed: float, cap: int) -> int:
+    """The next chunk's length (steps) so that a chunk lasts about CHUNK_SECONDS.
+
+    >>> next_chunk(50_000, 0.001, 10**9)
+    12500000
+    >>> next_chunk(50_000, 1.0, 10**9)
+    50000
+    """
+    if elapsed <= 0 or elapsed >= CHUNK_SECONDS:
+        return chunk
+    return int(min(cap, chunk * min(CHUNK_SECONDS / elapsed, 1000.0)))
 
 
 def n_steps_for(duration_ms: float, dt: float) -> int:
@@ -187,6 +203,8 @@ class Simulator:
                 result_rows.append(row)
         source = self._input_source(inputs, n_steps, dt, B)
         chunk = int(chunk_steps or DEFAULT_CHUNK)
+        cap = n_steps if inputs is None else max(
+            DEFAULT_CHUNK, INPUT_CHUNK_BYTES // (8 * max(1, len(m.input_names) * B * N)))
         seed = m.seed if seed is None else int(seed)
         step0 = m._step
         done = 0
@@ -194,6 +212,7 @@ class Simulator:
         try:
             while done < n_steps:
                 size = min(chunk, n_steps - done)
+                started = time.perf_counter()
                 inp, stride = source(done, size)
                 status = m.advance(size, dt, inp, stride, rec=rec, rec_pos=rec_pos,
                                    n_transient=step0 + n_tr, sample_every=k, seed=seed,
@@ -210,6 +229,8 @@ class Simulator:
                 m._step += size
                 done += size
                 bar.update(size)
+                if not chunk_steps:   # chunking never changes the numbers, only the bar
+                    chunk = next_chunk(chunk, time.perf_counter() - started, cap)
         finally:
             bar.close()
         return self._result(rec, rows, rec_pos, dt, n_tr, k, n_out, step0)

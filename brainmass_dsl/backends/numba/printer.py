@@ -6,7 +6,7 @@ the few IR functions (`exprel`, `Piecewise`, `Min`/`Max`, `Heaviside`, `sign`) i
 from __future__ import annotations
 
 import keyword
-from typing import Dict
+from typing import Dict, Optional
 
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
@@ -29,7 +29,7 @@ def identifier(name: str) -> str:
 class NumbaPrinter(PythonCodePrinter):
     """Prints expressions for Numba with `math` functions and plain float literals."""
 
-    def __init__(self, names: Dict[str, str] = None):
+    def __init__(self, names: Optional[Dict[str, str]] = None):
         super().__init__({"fully_qualified_modules": True, "standard": "python3"})
         self.names = names or {}
 
@@ -104,8 +104,10 @@ class NumbaPrinter(PythonCodePrinter):
         return super()._print_Pow(expr, rational=rational)
 
 
-def print_expr(expr: sp.Expr, names: Dict[str, str] = None) -> str:
-    """>>> x = sp.Symbol('x', real=True); print_expr(sp.Piecewise((x, x > 0), (0, True)))
+def print_expr(expr: sp.Expr, names: Optional[Dict[str, str]] = None) -> str:
+    """The Numba text of `expr`.
+
+    >>> x = sp.Symbol('x', real=True); print_expr(sp.Piecewise((x, x > 0), (0, True)))
     '(x if (x > 0) else 0)'
     """
     return NumbaPrinter(names).doprint(expr)

@@ -1,0 +1,1 @@
+"""Integration schemes as data (a registry) and the Step IR they build."""

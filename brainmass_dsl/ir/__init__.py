@@ -1,0 +1,1 @@
+"""Model IR in SymPy: lowering from the checked AST, analysis, composition, networks."""
