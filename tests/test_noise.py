@@ -246,3 +246,28 @@ def test_colored_noise_wired_into_a_node_is_the_same_process():
     u = run(bm.ColoredNoise(NODES, **kw), 2000.0, 0.1, transient=500.0, seed=4)["noise"]
     assert np.corrcoef(10 * x.ravel(), u.ravel())[0, 1] > 0.95
     assert (10 * x).std() == pytest.approx(u.std(), rel=0.05)
+
+
+def test_kernel_draws_the_portable_normals_bitwise(tmp_path):
+    """The normals inside a generated kernel are bit-for-bit the NumPy reference's
+    (`fast_normals_numpy`): at dt = 1 ms a white-noise output records z itself; two streams
+    (xi, xi_1) are drawn as one pair, a lone stream singly. (This caught a 1-ulp difference
+    when the draws were moved into a separately compiled function called from the kernel.)"""
+    from brainmass_dsl.rng import fast_normals_numpy
+
+    (tmp_path / "white2.nmm").write_text(
+        "model TwoWhite:\n"
+        "    category: noise\n"
+        "    output a = xi\n"
+        "    output b = xi_1\n")
+    lib = bm.load(tmp_path / "white2.nmm")
+    steps = np.arange(40)[:, None, None]
+    batch, node = np.arange(2)[None, :, None], np.arange(3)[None, None, :]
+    res = run(lib.TwoWhite(3), 40.0, 1.0, seed=11, batch_size=2)
+    for stream, name in enumerate("ab"):
+        want = fast_normals_numpy(11, steps, batch, node, stream)
+        assert np.array_equal(res[name].view(np.uint64), want.view(np.uint64)), name
+    single = run(bm.GaussianNoise(3, sigma=1.0, mean=0.0), 40.0, 1.0, seed=11,
+                 batch_size=2)["noise"]
+    want = fast_normals_numpy(11, steps, batch, node, 0)
+    assert np.array_equal(single.view(np.uint64), want.view(np.uint64))

@@ -242,11 +242,15 @@ class Simulator:
         for name, row in rows:
             meta = m._meta["states"][row] if row < S else m._meta["outputs"][row - S]
             scale = 1.0 / meta["factor"] if row < S else meta["factor"]
-            arr = rec[:n_out, rec_pos[row]] * scale
+            arr = rec[:n_out, rec_pos[row]]     # a view: rec is this run's own buffer
+            if scale != 1.0:
+                arr = arr * scale
             shape = (arr.shape[0],) + ((m._batch_size,) if m._batch_size else ()) + m.in_size
             data[name] = arr.reshape(shape)
             units[name] = meta["unit"]
-        ts = ((np.arange(n_out) * k + n_tr + 1 + step0) * dt)
+        first = n_tr + 1 + step0          # step counts are exact in float64 up to 2**53
+        ts = np.arange(first, first + n_out * k, k, dtype=np.float64)[:n_out]
+        ts *= dt
         output = None
         outs = [data[n] for n in m.output_names if n in data]
         if outs:
