@@ -11,9 +11,8 @@ import argparse
 import json
 import subprocess
 
-import numpy as np
 
-from benchlib import HERE, SHARED_BENCH, interleaved, machine, shared_bench, update_results
+from benchlib import SHARED_BENCH, interleaved, machine, shared_bench, update_results, w2_network
 
 PEER_SCRIPTS = {"neurolib": "neurolib_bench.py", "brainmass": "brainmass_bench.py"}
 
@@ -34,17 +33,11 @@ def main():
     args = ap.parse_args()
     cm, limit, _ = shared_bench()
     C, L, src = cm.connectome()
-    N = C.shape[0]
 
     import brainmass_dsl as bm
 
-    lib = bm.load(HERE / "models" / "hopf_w2.nmm")
-    rng = np.random.default_rng(0)
-    node = lib.HopfW2(N, method="euler_maruyama", init_x=0.1 * rng.standard_normal(N),
-                      init_y=0.1 * rng.standard_normal(N))
-    net = bm.Network(node, conn=C, distance=L, speed=cm.SPEED_MM_PER_MS, coupling="diffusive",
-                     coupled_var="x", k=cm.W2_K)
-    T = cm.W2_T_MS if hasattr(cm, "W2_T_MS") else 60_000.0
+    net = w2_network(cm, C, L)
+    T = cm.W2_T_MS
 
     def ours():
         bm.Simulator(net, dt=cm.DT).run(T, monitors=["x"], sample_every=10, progress=False)

@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 
-from benchlib import HERE, interleaved, machine, shared_bench, update_results
+from benchlib import interleaved, machine, shared_bench, update_results, w2_network
 
 
 def main():
@@ -25,12 +25,7 @@ def main():
 
     import brainmass_dsl as bm
 
-    lib = bm.load(HERE / "models" / "hopf_w2.nmm")
-    rng = np.random.default_rng(0)
-    node = lib.HopfW2(N, method="euler_maruyama", init_x=0.1 * rng.standard_normal(N),
-                      init_y=0.1 * rng.standard_normal(N))
-    net = bm.Network(node, conn=C, distance=L, speed=cm.SPEED_MM_PER_MS, coupling="diffusive",
-                     coupled_var="x", k=cm.W2_K)
+    net = w2_network(cm, C, L)
 
     def ours():
         res = bm.Simulator(net, dt=cm.DT).run(args.T, monitors=["x"], sample_every=10,

@@ -10,7 +10,6 @@ import argparse
 import json
 
 import numba
-import numpy as np
 
 from benchlib import HERE, interleaved, machine, shared_bench, update_results
 

@@ -40,6 +40,22 @@ def timed(fn, reps=3):
     return first, walls, statistics.median(walls)
 
 
+def w2_network(cm, C, L):
+    """The W2 network through the public API: HopfW2 nodes (bench/models/hopf_w2.nmm),
+    Euler-Maruyama, delayed diffusive coupling of x with K, lengths / speed as delays."""
+    import numpy as np
+
+    import brainmass_dsl as bm
+
+    N = C.shape[0]
+    lib = bm.load(HERE / "models" / "hopf_w2.nmm")
+    rng = np.random.default_rng(0)
+    node = lib.HopfW2(N, method="euler_maruyama", init_x=0.1 * rng.standard_normal(N),
+                      init_y=0.1 * rng.standard_normal(N))
+    return bm.Network(node, conn=C, distance=L, speed=cm.SPEED_MM_PER_MS, coupling="diffusive",
+                      coupled_var="x", k=cm.W2_K)
+
+
 def interleaved(fns, reps=5):
     """{name: {"first": s, "walls": [s...], "min": s, "median": s}} with the functions run in
     turn (a, b, a, b, ...) after one warm-up call each, so that a slow spell of a shared

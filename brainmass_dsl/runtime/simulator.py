@@ -303,9 +303,10 @@ class _NoBar:
         pass
 
 
-def _progress(progress, total):
+def _progress(progress, total, unit: str = "step", desc: str = "simulating"):
+    """A tqdm bar (or a silent stand-in) counting `total` `unit`s."""
     if not progress:
         return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="step", unit_scale=True, desc="simulating", leave=False)
+    return tqdm(total=total, unit=unit, unit_scale=True, desc=desc, leave=False)

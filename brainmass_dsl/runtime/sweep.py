@@ -79,6 +79,7 @@ from . import environ
 from .errors import SimulationDiverged
 from .model import Model
 from .network import Network
+from .simulator import Simulator, _progress
 from .values import is_quantity, magnitude_in, to_ms
 
 __all__ = ["sweep", "ModelSpec", "SweepResult", "SweepDiverged", "grid_points"]
@@ -341,7 +342,6 @@ def _run_batch(spec: ModelSpec, params: Dict[str, np.ndarray], start: int, durat
                dt: float, seed: int, monitors, reduce, parallel: Optional[bool],
                run_kw: dict) -> dict:
     """Run one batch (B points starting at grid index `start`) as one kernel call."""
-    from .simulator import Simulator
 
     model = spec.build()
     B = len(next(iter(params.values())))
@@ -453,7 +453,7 @@ def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] 
     bounds = [(s, min(s + int(batch_size), n_points)) for s in range(0, n_points, int(batch_size))]
     jobs = [(spec, {n: params[n][a:b] for n in names}, a, duration, dt, seed, monitors, reduce,
              parallel_kernel, run_kw) for a, b in bounds]
-    bar = _bar(progress, n_points)
+    bar = _progress(progress, n_points, unit="point", desc="sweep")
     outs = []
     try:
         if executor is None:
@@ -480,22 +480,6 @@ def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] 
             "noise_batch_index": "grid point index"}
     return SweepResult(tuple(names), points, params, shape, data, outs[0]["ts"],
                        outs[0]["units"], meta)
-
-
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _bar(progress: bool, total: int):
-    if not progress:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="point", desc="sweep", leave=False)
 
 
 # ---------------------------------------------------------------------------- result
