@@ -13,6 +13,7 @@ from .runtime import environ  # noqa: E402
 from .runtime.errors import SimulationDiverged  # noqa: E402
 from .runtime.library import load  # noqa: E402
 from .runtime.model import Model  # noqa: E402
+from .runtime.connectivity import laplacian_connectivity  # noqa: E402
 from .runtime.network import Coupling, Network  # noqa: E402
 from .runtime.results import Result  # noqa: E402
 from .runtime.simulator import Simulator  # noqa: E402
@@ -24,7 +25,7 @@ from . import datasets  # noqa: E402
 __all__ = ["NmmError", "environ", "SimulationDiverged", "load", "Model", "Network", "Coupling",
            "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
            "bounded_input", "process_sequence", "delay_index", "datasets",
-           "sweep", "ModelSpec", "SweepResult",
+           "sweep", "ModelSpec", "SweepResult", "laplacian_connectivity",
            "__version__"]
 
 

@@ -429,8 +429,10 @@ def _hopf_net(N=6, seed=0, sparse=None, noise=0.05, method="euler_maruyama", **k
     node = bm.HopfStep(N, method=method, init_x=0.3 * rng.standard_normal(N),
                        init_y=0.3 * rng.standard_normal(N))
     kw.setdefault("delay", D)
-    return bm.Network(node, conn=W, coupling="diffusive", coupled_var="x", k=0.4,
-                      noise=noise, sparse=sparse, **kw)
+    kw.setdefault("conn", W)
+    kw.setdefault("coupling", "diffusive")
+    kw.setdefault("k", 0.4)
+    return bm.Network(node, coupled_var="x", noise=noise, sparse=sparse, **kw)
 
 
 def test_zero_delays_equal_no_delay_bitwise():
@@ -719,3 +721,38 @@ def test_synthetic68_connectome_runs_with_catalogue_hopf():
     assert np.isfinite(res["x"]).all()
     assert 0.05 < np.abs(res["x"][-50:]).max() < 2.0
     assert lags_of(c.lengths / 10.0, 0.1).max() > 8  # delays on the blocked (long-edge) path
+
+
+# ------------------------------------------------------------------ Laplacian couplings
+def test_laplacian_connectivity_forms():
+    """None: W - diag(d); 'rw': D^-1 W - I; 'sym': D^-1/2 W D^-1/2 - I (brainmass's
+    laplacian_connectivity); rows of the None and 'rw' forms sum to zero."""
+    W, _ = rand_conn(7, 3, density=0.7)
+    np.fill_diagonal(W, 0.0)
+    d = W.sum(axis=1)
+    L, diag = bm.laplacian_connectivity(W, return_diag=True)
+    close(L, W - np.diag(d))
+    close(diag, d)
+    close(bm.laplacian_connectivity(W, normalize="rw"), W / d[:, None] - np.eye(7))
+    close(bm.laplacian_connectivity(W, normalize="sym"),
+          W / np.sqrt(np.outer(d, d)) - np.eye(7))
+    for form in (None, "rw"):
+        close(bm.laplacian_connectivity(W, normalize=form).sum(axis=1), np.zeros(7), atol=1e-12)
+    with pytest.raises(ValueError, match="normalize must be None, 'rw' or 'sym'"):
+        bm.laplacian_connectivity(W, normalize=True)       # brainmass's docs say True/False
+    with pytest.raises(ValueError, match="square"):
+        bm.laplacian_connectivity(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("form", ["laplacian", "laplacian_rw"])
+def test_laplacian_coupling_is_diffusive_coupling(form):
+    """coupling="laplacian": additive coupling on L(conn) with the diagonal undelayed, which
+    is diffusive coupling on conn (on D^-1 conn for "laplacian_rw"), delays and noise alike."""
+    N = 6
+    W, D = rand_conn(N, 0, density=0.5, max_delay=3.0)
+    np.fill_diagonal(W, 0.0)
+    np.fill_diagonal(D, 1.7)                 # a self-delay that the Laplacian must not use
+    lap = run(_hopf_net(N, coupling=form, conn=W, delay=D, k=0.4), 30.0, seed=4)["x"]
+    Wd = W / W.sum(axis=1)[:, None] if form == "laplacian_rw" else W
+    ref = run(_hopf_net(N, conn=Wd, delay=D, k=0.4), 30.0, seed=4)["x"]
+    close(lap, ref, rtol=1e-10, atol=1e-12)

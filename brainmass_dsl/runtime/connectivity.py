@@ -30,6 +30,49 @@ def square_matrix(m, name: str, n: int, unit: Optional[str] = None) -> np.ndarra
     return np.array(arr, dtype=float)
 
 
+#: Network coupling names that mean additive coupling on the graph Laplacian of conn
+LAPLACIAN_COUPLINGS = {"laplacian": None, "laplacian_rw": "rw", "laplacian_sym": "sym"}
+
+
+def laplacian_connectivity(W, *, normalize: Optional[str] = None, eps: float = 1e-12,
+                           return_diag: bool = False):
+    """The graph Laplacian of a weight matrix, as brainmass's `laplacian_connectivity`.
+
+    With row sums d_i = sum_j W_ij: `normalize=None` gives L = W - diag(d) (so that
+    sum_j L_ij x_j = sum_j W_ij (x_j - x_i), diffusive coupling); 'rw' (random walk) gives
+    D^-1 W - I; 'sym' gives D^-1/2 W D^-1/2 - I. Row sums are floored at `eps` before
+    dividing. `return_diag=True` returns (L, d).
+
+    >>> W = np.array([[0.0, 2.0], [1.0, 0.0]])
+    >>> laplacian_connectivity(W)
+    array([[-2.,  2.],
+           [ 1., -1.]])
+    >>> laplacian_connectivity(W, normalize="rw")
+    array([[-1.,  1.],
+           [ 1., -1.]])
+    """
+    if normalize not in (None, "rw", "sym"):
+        raise ValueError(f"normalize must be None, 'rw' or 'sym', got {normalize!r}")
+    W = magnitude_in(W, None, "W")
+    if W.ndim != 2 or W.shape[0] != W.shape[1]:
+        raise ValueError(f"W must be a square (N, N) matrix, got shape {W.shape}")
+    if not np.isfinite(W).all():
+        raise ValueError("W contains NaN or infinite values")
+    W = np.array(W, dtype=float)
+    d = W.sum(axis=1)
+    if normalize is None:
+        L = W - np.diag(d)
+    else:
+        safe = np.maximum(d, eps)
+        if normalize == "rw":
+            L = W / safe[:, None]
+        else:
+            r = 1.0 / np.sqrt(safe)
+            L = r[:, None] * W * r[None, :]
+        L -= np.eye(W.shape[0])
+    return (L, d) if return_diag else L
+
+
 def delays_ms(n: int, distance=None, speed=None, delay=None) -> np.ndarray:
     """Per-edge delays (ms) from a delay matrix or from distance / speed; zeros if neither."""
     if delay is not None:

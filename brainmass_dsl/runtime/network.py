@@ -20,7 +20,8 @@ import numpy as np
 from ..compiler import TermSpec, compile_network
 from ..frontend import load_program
 from ..frontend.library import index
-from .connectivity import delays_ms, edge_arrays, square_matrix
+from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
+                           square_matrix)
 from .model import Model
 from .values import broadcast_param, magnitude_in
 
@@ -33,7 +34,9 @@ class Coupling:
     """A coupling term: which coupling block, on which connectivity, what is sent where.
 
     `coupling` is a coupling name (catalogue or the node's own file, e.g. "diffusive",
-    "SigmoidalJansenRit"); `coupled_var` any expression of the node's states (default: the
+    "SigmoidalJansenRit"), or "laplacian" / "laplacian_rw" / "laplacian_sym": additive
+    coupling on `laplacian_connectivity(conn, normalize=None / "rw" / "sym")` (its diagonal
+    acts without delay; brainmass's coupling="laplacian"); `coupled_var` any expression of the node's states (default: the
     node's `couples`); `target` the node input that receives it (default: the first input);
     `params` the coupling's parameter values (e.g. {"k": 0.2}).
     """
@@ -122,6 +125,16 @@ class _Term:
             raise ValueError("conn= (the (N, N) connectivity) is required")
         self.weights = square_matrix(spec.conn, "conn", n)
         self.delay_ms = delays_ms(n, spec.distance, spec.speed, spec.delay)
+        self.keep_diagonal = spec.self_connection
+        if isinstance(spec.coupling, str) and spec.coupling in LAPLACIAN_COUPLINGS:
+            # additive coupling on L(conn): its diagonal (minus the row sums) acts without delay
+            w = self.weights.copy()
+            if not spec.self_connection:
+                np.fill_diagonal(w, 0.0)
+            self.weights = laplacian_connectivity(
+                w, normalize=LAPLACIAN_COUPLINGS[spec.coupling])
+            np.fill_diagonal(self.delay_ms, 0.0)
+            self.keep_diagonal = True
 
     def spec_for_compiler(self) -> TermSpec:
         return TermSpec(self.spec.name, self.rb, self.coupled, self.target)
@@ -148,7 +161,9 @@ class Network(Model):
         if len(set(names)) != len(names):
             raise ValueError(f"coupling term names must differ, got {names}")
         self.node = node
-        self.terms = [_Term(s, node, find_coupling(s.coupling, node._program)) for s in specs]
+        self.terms = [_Term(s, node, find_coupling(
+            "additive" if isinstance(s.coupling, str) and s.coupling in LAPLACIAN_COUPLINGS
+            else s.coupling, node._program)) for s in specs]
         self.in_size = node.in_size
         self.n_nodes = node.n_nodes
         self.name = name or f"Network[{node.name}]"
@@ -316,7 +331,7 @@ class Network(Model):
     def _edges(self, dt: float):
         if dt not in self._edge_cache:
             self._edge_cache[dt] = [edge_arrays(t.weights, t.delay_ms, dt,
-                                                self_connection=t.spec.self_connection,
+                                                self_connection=t.keep_diagonal,
                                                 sparse=t.spec.sparse) for t in self.terms]
         return self._edge_cache[dt]
 
