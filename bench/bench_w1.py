@@ -18,12 +18,12 @@ from pathlib import Path
 from benchlib import HERE, interleaved, machine, shared_bench, update_results
 
 T_MS = 100_000.0
-W1_GAP = ('Where the W1 gap comes from (bare-kernel experiments, same process): the generated kernel '
-          'tests every state for NaN/inf after every step (to stop a diverging run naming the var'
-          'iable, node and time) and records whichever states and outputs the run asks for; witho'
-          'ut both it runs at 0.95-0.98 of the limit. The limit has neither, and compiles its par'
-          'ameters in as constants with fastmath. Cheaper forms of the test (one summed test, x*0'
-          ' sums) and FMA contraction measured no better on this VM.')
+W1_GAP = ("Where the W1 gap comes from (bare-kernel experiments, same process): the "
+          "generated kernel tests every state for NaN/inf after every step (to stop a diverging "
+          "run naming the variable, node and time) and records whichever states and outputs the "
+          "run asks for; without both it runs at 0.95-0.98 of the limit. The limit has neither, "
+          "and compiles its parameters in as constants with fastmath. Cheaper forms of the test "
+          "(one summed test, x*0 sums) and FMA contraction measured no better on this VM.")
 DT = 0.1
 
 
