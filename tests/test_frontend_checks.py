@@ -302,3 +302,21 @@ def test_search_path_imports(tmp_path):
         load_program(tmp_path / "m.nmm", text=text)
     program = load_program(tmp_path / "m.nmm", text=text, search=[lib])
     assert program.block("M").bases == ("Extra",)
+
+
+def test_long_chain_of_lets_checks_in_linear_time(tmp_path):
+    """Forty lets that each read the one before twice: the cycle check explores each let once
+    (one walk per path would be 2**40 walks), and a cycle closed at the end is still found."""
+    lines = ["model Chain:", "    state x = 0.5", "    d(x)/dt = -x / (10 ms) + a39 / (1 s)",
+             "    let a0 = x"]
+    lines += [f"    let a{i} = a{i - 1} * a{i - 1} / (1 + a{i - 1})" for i in range(1, 40)]
+    good = tmp_path / "chain.nmm"
+    good.write_text("\n".join(lines) + "\n")
+    load_program(good)
+    bad = tmp_path / "cycle.nmm"
+    bad.write_text("\n".join(lines).replace("let a0 = x", "let a0 = x + a39") + "\n")
+    with pytest.raises(NmmError) as err:
+        load_program(bad)
+    codes = [d.code for d in err.value.diagnostics]
+    assert codes == ["NMM105"]
+    assert "a0 -> a39 -> a38" in err.value.diagnostics[0].message

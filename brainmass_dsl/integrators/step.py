@@ -12,7 +12,8 @@ from typing import Dict, List, Sequence, Set, Tuple
 
 import sympy as sp
 
-from ..ir.analysis import Assign, cse, hoist, hoist_subexpressions, jacobian_diagonal, noise_kind
+from ..ir.analysis import (Assign, cse, hoist, hoist_subexpressions,
+                           jacobian_diagonal_through_lets, noise_kind)
 from ..ir.functions import exprel
 from ..ir.lower import sym
 from ..ir.model import ModelIR
@@ -118,7 +119,8 @@ def build_step(model: ModelIR, scheme, *, extra_varying: Sequence[sp.Symbol] = (
     new_state: Dict[str, sp.Symbol] = {}
     if scheme.exponential:
         ks = stage(1, base, t)
-        jac = jacobian_diagonal(model)
+        jac_temps, jac = jacobian_diagonal_through_lets(model)   # reads stage 1's lets
+        body.extend(jac_temps)
         for q in states:
             incr = noise_increment(q, {})
             j = jac[q.name]

@@ -81,6 +81,42 @@ def jacobian_diagonal(model: ModelIR) -> Dict[str, sp.Expr]:
     return out
 
 
+def jacobian_diagonal_through_lets(model: ModelIR) -> Tuple[List[Assign], Dict[str, sp.Expr]]:
+    """(temporaries, d f_i / d x_i per state) by the chain rule through the lets.
+
+    The result is written in the let symbols and temporaries `_d_<let>__<state>` = d let /
+    d x_i (forward-mode differentiation over the lets, in their dependency order), so its
+    size grows with the number of lets, where differentiating the expanded drift doubles
+    with every level of lets that reuse each other. The temporaries need the lets' values,
+    so they follow the lets in a step body.
+    """
+    temps: List[Assign] = []
+    out: Dict[str, sp.Expr] = {}
+
+    def total(e: sp.Expr, x: sp.Symbol, d_of: Dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+        d = sp.diff(e, x)
+        for dep in e.free_symbols & d_of.keys():
+            d += sp.diff(e, dep) * d_of[dep]
+        return d
+
+    for q in model.states:
+        d_of: Dict[sp.Symbol, sp.Expr] = {}
+        for let in model.lets:                       # dependency order
+            d = total(let.expr, q.symbol, d_of)
+            if d != 0:
+                target = sp.Symbol(f"_d_{let.symbol.name}__{q.symbol.name}", real=True)
+                temps.append(Assign(target, d, f"d({let.name})/d({q.name})"))
+                d_of[let.symbol] = target
+        out[q.name] = total(model.drift[q.name], q.symbol, d_of)
+    used = set().union(*(j.free_symbols for j in out.values())) if out else set()
+    kept = []
+    for a in reversed(temps):                        # only what the Jacobian reads
+        if a.target in used:
+            kept.append(a)
+            used |= a.expr.free_symbols
+    return kept[::-1], out
+
+
 # ------------------------------------------------------------------ CSE and hoisting
 def hoist(body: Sequence[Assign], invariant: Iterable[sp.Symbol]) -> Tuple[List[Assign], List[Assign]]:
     """Split assignments into (loop-invariant prelude, per-step body), keeping order."""

@@ -116,13 +116,24 @@ class ModelIR:
         return {let.symbol: let.expr for let in self.lets}
 
     def expand_lets(self, expr: sp.Expr) -> sp.Expr:
-        """`expr` with every let replaced by its definition (recursively)."""
-        lets = self.let_map()
-        for _ in range(len(lets) + 1):
-            if not (expr.free_symbols & set(lets)):
-                return expr
-            expr = expr.xreplace(lets)
-        return expr
+        """`expr` with every let replaced by its definition (recursively).
+
+        Each let is expanded once, after the lets it uses, from their expansions: the results
+        share their subtrees (a chain of lets that reuse each other stays small for SymPy,
+        whose `cse` turns the sharing back into temporaries)."""
+        defs = self.let_map()
+        expanded: Dict[sp.Symbol, sp.Expr] = {}
+
+        def expand(symbol):   # lets are acyclic (NMM105)
+            if symbol not in expanded:
+                for dep in defs[symbol].free_symbols & defs.keys():
+                    expand(dep)
+                expanded[symbol] = defs[symbol].xreplace(expanded)
+            return expanded[symbol]
+
+        for symbol in expr.free_symbols & defs.keys():
+            expand(symbol)
+        return expr.xreplace(expanded)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import jinja2
 
@@ -32,15 +32,29 @@ def _names(step: StepIR) -> Dict[str, str]:
     return names
 
 
-def _output_lines(m, names: Dict[str, str], *, sampled: bool) -> List[str]:
-    """Each output's expression text. An output with white noise `xi` (a noise process) reads
-    this step's normal `_zk` as xi = z / sqrt(dt) when `sampled`, else xi's mean, 0 (the
-    instantaneous `outputs_now`, where no step has been drawn)."""
+def _output_lines(m, names: Dict[str, str], *, sampled: bool) -> Tuple[List[str], List[str]]:
+    """(let lines, one expression per output) as text. The lets the outputs read are computed
+    again (as `_ol_<let>`, in dependency order) from the values at the recorded time, and
+    the outputs read them: inlining them instead would repeat shared lets and let SymPy
+    merge powers of nested lets into overflowing ones. An output with white noise `xi` (a
+    noise process) reads this step's normal `_zk` as xi = z / sqrt(dt) when `sampled`, else
+    xi's mean, 0 (the instantaneous `outputs_now`, where no step has been drawn)."""
     own = dict(names)
     for k, name in enumerate(m.noises):
         own[name] = f"(_z{k} / math.sqrt(dt))" if sampled else "0.0"
+    needed = set().union(*(o.expr.free_symbols for o in m.outputs)) if m.outputs else set()
+    lets = []
+    for let in reversed(m.lets):                   # dependency order: users after uses
+        if let.symbol in needed:
+            lets.append(let)
+            needed |= let.expr.free_symbols
+    lets.reverse()
+    for let in lets:
+        own[let.symbol.name] = f"_ol_{identifier(let.symbol.name)}"
     printer = NumbaPrinter(own)
-    return [printer.doprint(m.expand_lets(o.expr)) for o in m.outputs]
+    return ([f"{own[let.symbol.name]} = {printer.doprint(let.expr)}  # let {let.name}"
+             for let in lets],
+            [printer.doprint(o.expr) for o in m.outputs])
 
 
 def _lines(assigns, printer: NumbaPrinter) -> List[str]:
@@ -146,8 +160,9 @@ def render_nodes_module(step: StepIR, *, cache_key: str, version: str) -> str:
         outputs=m.outputs, noises=m.noises, delays=m.delays, names=names,
         prelude=_lines(step.prelude, printer), body=_lines(step.body, printer),
         noise_lines=noise_lines(len(m.noises)),
-        output_lines=_output_lines(m, names, sampled=True),
-        output_now_lines=_output_lines(m, names, sampled=False), n_states=len(m.states), finite_check=finite_check(step, names),
+        outputs_sampled=_output_lines(m, names, sampled=True),
+        outputs_now=_output_lines(m, names, sampled=False), n_states=len(m.states),
+        finite_check=finite_check(step, names),
         meta_literal=meta_literal(metadata(step)))
 
 
@@ -229,7 +244,6 @@ def render_network_module(net, step: StepIR, *, cache_key: str, version: str) ->
         raise ValueError(f"output {noisy[0]!r} of {m.name} is white noise (it contains xi); a "
                          "network records no white-noise outputs: wire the noise into an input "
                          "(noise_<input>=...) or use a coloured process such as OUProcess")
-    outputs = _output_lines(m, names, sampled=False)
     meta = metadata(step)
     meta["coupling_terms"] = [{"name": t.name, "coupling": t.coupling.name, "target": t.target,
                                "coupled": t.coupled_text, "per_edge": t.separable is None,
@@ -249,7 +263,8 @@ def render_network_module(net, step: StepIR, *, cache_key: str, version: str) ->
         prelude=_lines(step.prelude, printer), prelude_targets=prelude_targets,
         body=_lines(step.body, printer), noise_lines=_indent_noise(len(m.noises)),
         noise_count=len(m.noises),
-        output_lines=outputs, n_states=len(m.states), finite_check=finite_check(step, names),
+        outputs_now=_output_lines(m, names, sampled=False), n_states=len(m.states),
+        finite_check=finite_check(step, names),
         meta_literal=meta_literal(meta), terms=net.terms,
         state_index={q.name: i for i, q in enumerate(m.states)},
         param_index={q.name: i for i, q in enumerate(m.parameters)},

@@ -5,23 +5,30 @@ CODES = ("NMM105",)
 
 
 def check(ctx):
-    reported = set()
+    """Depth-first search with the usual colouring (each let is explored once, so a long
+    chain of lets that reuse each other costs linear time, not one walk per path)."""
+    deps = {name: [r.id for r in ast.names_in(let.expr) if r.id in ctx.lets]
+            for name, let in ctx.lets.items()}
+    done, stack, on_stack, reported = set(), [], set(), set()
+
+    def visit(name):
+        stack.append(name)
+        on_stack.add(name)
+        for ref in deps[name]:
+            if ref in on_stack:
+                path = stack[stack.index(ref):]
+                if frozenset(path) not in reported:
+                    reported.add(frozenset(path))
+                    ctx.report("NMM105", "lets depend on each other in a cycle: "
+                               + " -> ".join(path + [path[0]]), ctx.lets[path[0]].name_span,
+                               "a let can only use lets that do not use it back; make one of "
+                               "them a state")
+            elif ref not in done:
+                visit(ref)
+        stack.pop()
+        on_stack.discard(name)
+        done.add(name)
+
     for start in ctx.lets:
-        path = _cycle_from(ctx, start, [])
-        if path and frozenset(path) not in reported:
-            reported.add(frozenset(path))
-            let = ctx.lets[path[0]]
-            ctx.report("NMM105", "lets depend on each other in a cycle: "
-                       + " -> ".join(path + [path[0]]), let.name_span,
-                       "a let can only use lets that do not use it back; make one of them a state")
-
-
-def _cycle_from(ctx, name, stack):
-    if name in stack:
-        return stack[stack.index(name):]
-    for ref in ast.names_in(ctx.lets[name].expr):
-        if ref.id in ctx.lets:
-            found = _cycle_from(ctx, ref.id, stack + [name])
-            if found:
-                return found
-    return None
+        if start not in done:
+            visit(start)
