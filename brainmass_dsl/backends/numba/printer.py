@@ -19,8 +19,8 @@ RESERVED = frozenset({"math", "np", "njit", "prange", "numba", "min", "max", "ab
 
 def identifier(name: str) -> str:
     """A safe Python identifier for a model name (`lambda` -> `lambda_`, `_x` -> `u_x`)."""
-    if name.startswith("_") and not name.startswith("_k") and not name.startswith(("_c", "_h", "_z", "_J")):
-        return "u" + name
+    if name.startswith("_") and not name.startswith(("_k", "_c", "_h", "_z", "_J", "_d_")):
+        return "u" + name             # the compiler's own temporaries keep their names
     if name in RESERVED and name not in ("t", "dt"):
         return name + "_"
     return name
