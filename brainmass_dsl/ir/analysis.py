@@ -73,7 +73,8 @@ def noise_kind(model: ModelIR) -> Tuple[str, Dict[str, Set[str]]]:
 
 # ------------------------------------------------------------------ Jacobian
 def jacobian_diagonal(model: ModelIR) -> Dict[str, sp.Expr]:
-    """d f_i / d x_i for every state, lets expanded (used by exponential Euler)."""
+    """d f_i / d x_i for every state, lets expanded: the NumPy reference path's form, written
+    independently of the kernels' `jacobian_diagonal_through_lets`."""
     out = {}
     for q in model.states:
         f = model.expand_lets(model.drift[q.name])

@@ -36,9 +36,9 @@ class Coupling:
     `coupling` is a coupling name (catalogue or the node's own file, e.g. "diffusive",
     "SigmoidalJansenRit"), or "laplacian" / "laplacian_rw" / "laplacian_sym": additive
     coupling on `laplacian_connectivity(conn, normalize=None / "rw" / "sym")` (its diagonal
-    acts without delay; brainmass's coupling="laplacian"); `coupled_var` any expression of the node's states (default: the
-    node's `couples`); `target` the node input that receives it (default: the first input);
-    `params` the coupling's parameter values (e.g. {"k": 0.2}).
+    acts without delay; brainmass's coupling="laplacian"); `coupled_var` any expression of
+    the node's states (default: the node's `couples`); `target` the node input that receives
+    it (default: the first input); `params` the coupling's parameter values (e.g. {"k": 0.2}).
     """
 
     coupling: Any = "diffusive"
@@ -60,6 +60,8 @@ def find_coupling(name, program=None, search=()):
         return name
     if not isinstance(name, str):
         raise TypeError(f"coupling must be a coupling name, got {type(name).__name__}")
+    if name in LAPLACIAN_COUPLINGS:        # additive coupling on the Laplacian of conn
+        name = "additive"
     candidates = [name, name.capitalize() + "Coupling", name + "Coupling"]
     if program is not None:
         for cand in candidates:
@@ -161,9 +163,7 @@ class Network(Model):
         if len(set(names)) != len(names):
             raise ValueError(f"coupling term names must differ, got {names}")
         self.node = node
-        self.terms = [_Term(s, node, find_coupling(
-            "additive" if isinstance(s.coupling, str) and s.coupling in LAPLACIAN_COUPLINGS
-            else s.coupling, node._program)) for s in specs]
+        self.terms = [_Term(s, node, find_coupling(s.coupling, node._program)) for s in specs]
         self.in_size = node.in_size
         self.n_nodes = node.n_nodes
         self.name = name or f"Network[{node.name}]"
