@@ -18,12 +18,17 @@ from pathlib import Path
 from benchlib import HERE, interleaved, machine, shared_bench, update_results
 
 T_MS = 100_000.0
-W1_GAP = ("Where the W1 gap comes from (bare-kernel experiments, same process): the "
-          "generated kernel tests every state for NaN/inf after every step (to stop a diverging "
-          "run naming the variable, node and time) and records whichever states and outputs the "
-          "run asks for; without both it runs at 0.95-0.98 of the limit. The limit has neither, "
-          "and compiles its parameters in as constants with fastmath. Cheaper forms of the test "
-          "(one summed test, x*0 sums) and FMA contraction measured no better on this VM.")
+W1_GAP = ("How the generated kernel got to the limit's speed (kernel-only experiments, 400 "
+          "alternating runs of 10 s, same process): the three exp calls clobber every register, "
+          "so values alive across them are saved and reloaded; printing the calls first "
+          "(`schedule_calls_early`) leaves only their results alive across them (-8 %). Testing "
+          "every state for NaN/inf after every step cost 4-6 %: states are now tested at "
+          "checkpoints (every 64 steps, the chunk's last step), and a failure re-runs the steps "
+          "since the last checkpoint to name the exact step and variable (-3 %). The limit "
+          "compiles its parameters in as constants with fastmath; ours reads them as kernel "
+          "arguments under strict IEEE arithmetic (fastmath's FMA contraction alone measured "
+          "-1 to -2 % on top, not taken: it changes results and leaks into the inlined normal "
+          "generator).")
 DT = 0.1
 
 

@@ -11,6 +11,7 @@ from typing import Dict, Iterable, List, Sequence, Set, Tuple
 
 import sympy as sp
 
+from .functions import exprel
 from .model import ModelIR
 
 #: seconds a single SymPy transformation may take before the compiler falls back
@@ -240,3 +241,76 @@ def cse(body: Sequence[Assign], invariant: Iterable[sp.Symbol], prefix: str = "_
         need(e)
         out.append(Assign(a.target, e, a.comment))
     return prelude, out
+
+
+# ------------------------------------------------------------------ scheduling
+#: functions a CPU backend evaluates by a library call (which clobbers every register)
+CALLS = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.asin, sp.acos, sp.atan, sp.atan2,
+         sp.sinh, sp.cosh, sp.tanh, sp.asinh, sp.acosh, sp.atanh, sp.erf, sp.erfc, exprel)
+
+
+def _is_call(e: sp.Expr) -> bool:
+    if isinstance(e, sp.Pow):
+        x = e.exp
+        return not (x.is_Integer or x in (sp.Rational(1, 2), -sp.Rational(1, 2)))
+    return isinstance(e, CALLS)
+
+
+def schedule_calls_early(body: Sequence[Assign], prefix: str = "_f") -> List[Assign]:
+    """Move library calls (exp, log, sin, x**0.7, ...) into temporaries computed as soon
+    as their arguments are known, ahead of the arithmetic that uses them.
+
+    A call clobbers every floating-point register, so each value alive across it is
+    saved and reloaded; with the calls first only their results are. The numbers are
+    unchanged (the same operations on the same values). Calls inside a `where`/Piecewise
+    stay where they are: they run only when their branch is taken.
+
+    >>> x, y, k1, k2 = sp.symbols("x y k1 k2", real=True)
+    >>> out = schedule_calls_early([Assign(k1, 2 / (1 + sp.exp(x))),
+    ...                             Assign(k2, 3 / (1 + sp.exp(y)))])
+    >>> [(str(a.target), str(a.expr)) for a in out]
+    [('_f0', 'exp(x)'), ('_f1', 'exp(y)'), ('k1', '2/(_f0 + 1)'), ('k2', '3/(_f1 + 1)')]
+    >>> w = sp.Piecewise((sp.log(x), x > 0), (0, True))
+    >>> [str(a.expr) for a in schedule_calls_early([Assign(k1, w + sp.sin(k2))])]
+    ['sin(k2)', '_f0 + Piecewise((log(x), x > 0), (0, True))']
+    """
+    names = sp.numbered_symbols(prefix, real=True)
+    memo: Dict[sp.Expr, sp.Symbol] = {}
+    calls: List[Assign] = []
+
+    def visit(e):
+        if e.is_Atom or isinstance(e, sp.Piecewise) or not isinstance(e, sp.Basic):
+            return e
+        e = e.func(*[visit(a) for a in e.args])
+        if _is_call(e) and e.free_symbols:
+            if e not in memo:
+                memo[e] = next(names)
+                calls.append(Assign(memo[e], e))
+            return memo[e]
+        return e
+
+    rest = [Assign(a.target, visit(a.expr), a.comment) for a in body]
+    if not calls:
+        return list(body)
+    defined = {a.target for a in rest} | {c.target for c in calls}
+    known: Set[sp.Symbol] = set()
+    waiting = list(calls)
+    out: List[Assign] = []
+
+    def flush():
+        first = True
+        for c in list(waiting):
+            if (c.expr.free_symbols & defined) <= known:
+                out.append(Assign(c.target, c.expr,
+                                  "library calls first: fewer values live across them"
+                                  if first else ""))
+                first = False
+                known.add(c.target)
+                waiting.remove(c)
+
+    flush()
+    for a in rest:
+        out.append(a)
+        known.add(a.target)
+        flush()
+    return out

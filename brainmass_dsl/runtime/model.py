@@ -316,7 +316,9 @@ class Model:
             if (lag_ms < 0).any():
                 raise ValueError(f"delay parameter {spec['lag']!r} of {self.name} is negative")
             lags[d] = np.rint(lag_ms / dt).astype(np.int64)
-        length = int(lags.max()) + 1 if len(delays) else 1
+        # + check_every - 1 rows: the kernel re-runs up to that many steps from a checkpoint
+        # when it finds a non-finite state, and needs the older values still in the buffer
+        length = int(lags.max()) + self._meta.get("check_every", 1) if len(delays) else 1
         hist = np.empty((len(delays), length, batch, self.n_nodes))
         for d, spec in enumerate(delays):
             hist[d] = self._state[self._state_index[spec["state"]]][None]

@@ -10,16 +10,27 @@ import numpy as np
 
 class Result(Mapping):
     """`res["x"]` is an array (time, [batch,] node...) in the declared unit `res.units["x"]`;
-    `res["ts"]` are the times (ms) at the end of each recorded step."""
+    `res["ts"]` are the times (ms) at the end of each recorded step.
 
-    def __init__(self, data: Dict[str, np.ndarray], ts: np.ndarray, units: Dict[str, str],
+    `ts` may be given as a function that makes the array: it is then made on first use
+    (a run's times are regular, and many runs - a sweep's - never read them).
+    """
+
+    def __init__(self, data: Dict[str, np.ndarray], ts, units: Dict[str, str],
                  labels=None, meta: Optional[dict] = None, output=None):
         self.data = dict(data)
-        self.ts = ts
+        self._ts = ts
         self.units = dict(units)
         self.labels = labels
         self.meta = dict(meta or {})
         self._output = output
+
+    @property
+    def ts(self) -> np.ndarray:
+        """The times (ms) at the end of each recorded step."""
+        if callable(self._ts):
+            self._ts = self._ts()
+        return self._ts
 
     def __getitem__(self, key):
         if key == "ts":

@@ -39,6 +39,24 @@ def next_chunk(chunk: int, elapsed: float, cap: int) -> int:
     return int(min(cap, chunk * min(CHUNK_SECONDS / elapsed, 1000.0)))
 
 
+class RegularTimes:
+    """The times (ms) `(first + i * every) * dt`, i < n, made when called (picklable).
+
+    >>> RegularTimes(1, 10, 3, 0.1)()
+    array([0.1, 1.1, 2.1])
+    """
+
+    def __init__(self, first: int, every: int, n: int, dt: float):
+        self.first, self.every, self.n, self.dt = first, every, n, dt
+
+    def __call__(self) -> np.ndarray:
+        # step counts are exact in float64 up to 2**53, so each time is one rounding
+        out = np.arange(self.first, self.first + self.n * self.every, self.every,
+                        dtype=np.float64)[:self.n]
+        out *= self.dt
+        return out
+
+
 def n_steps_for(duration_ms: float, dt: float) -> int:
     ratio = duration_ms / dt
     n = int(round(ratio))
@@ -248,9 +266,7 @@ class Simulator:
             shape = (arr.shape[0],) + ((m._batch_size,) if m._batch_size else ()) + m.in_size
             data[name] = arr.reshape(shape)
             units[name] = meta["unit"]
-        first = n_tr + 1 + step0          # step counts are exact in float64 up to 2**53
-        ts = np.arange(first, first + n_out * k, k, dtype=np.float64)[:n_out]
-        ts *= dt
+        ts = RegularTimes(n_tr + 1 + step0, k, n_out, dt)
         output = None
         outs = [data[n] for n in m.output_names if n in data]
         if outs:

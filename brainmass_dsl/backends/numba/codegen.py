@@ -8,6 +8,7 @@ import jinja2
 
 from ..._resources import data_dir
 from ...integrators.step import StepIR
+from ...ir.analysis import schedule_calls_early
 from .printer import NumbaPrinter, identifier
 
 
@@ -109,6 +110,10 @@ def finite_check(step: StepIR, names: Dict[str, str]) -> List[str]:
     return lines
 
 
+#: steps between the independent-nodes kernel's tests for non-finite states (at most)
+CHECK_EVERY = 64
+
+
 def metadata(step: StepIR) -> dict:
     """What the runtime needs to call the kernel without SymPy (stored in the module)."""
     m = step.model
@@ -126,7 +131,7 @@ def metadata(step: StepIR) -> dict:
                         for o in m.outputs],
             "noises": list(m.noises), "delays": [{"state": d.state, "lag": d.lag}
                                                  for d in m.delays],
-            "couples": m.couples is not None}
+            "couples": m.couples is not None, "check_every": CHECK_EVERY}
 
 
 def meta_literal(meta: dict) -> str:
@@ -158,11 +163,12 @@ def render_nodes_module(step: StepIR, *, cache_key: str, version: str) -> str:
         source_hash=m.source_hash, kernel_kind="independent nodes", scheme=step.scheme,
         cache_key=cache_key, states=m.states, params=m.parameters, inputs=m.inputs,
         outputs=m.outputs, noises=m.noises, delays=m.delays, names=names,
-        prelude=_lines(step.prelude, printer), body=_lines(step.body, printer),
+        prelude=_lines(step.prelude, printer),
+        body=_lines(schedule_calls_early(step.body), printer),
         noise_lines=noise_lines(len(m.noises)),
         outputs_sampled=_output_lines(m, names, sampled=True),
         outputs_now=_output_lines(m, names, sampled=False), n_states=len(m.states),
-        finite_check=finite_check(step, names),
+        finite_check=finite_check(step, names), check_every=CHECK_EVERY,
         meta_literal=meta_literal(metadata(step)))
 
 
@@ -245,6 +251,7 @@ def render_network_module(net, step: StepIR, *, cache_key: str, version: str) ->
                          "network records no white-noise outputs: wire the noise into an input "
                          "(noise_<input>=...) or use a coloured process such as OUProcess")
     meta = metadata(step)
+    meta["check_every"] = 1    # the fused network kernel tests every step
     meta["coupling_terms"] = [{"name": t.name, "coupling": t.coupling.name, "target": t.target,
                                "coupled": t.coupled_text, "per_edge": t.separable is None,
                                "sender_params": sorted(
@@ -261,7 +268,8 @@ def render_network_module(net, step: StepIR, *, cache_key: str, version: str) ->
         source_hash=m.source_hash, scheme=step.scheme, cache_key=cache_key, states=m.states,
         params=m.parameters, inputs=m.inputs, outputs=m.outputs, delays=m.delays, names=names,
         prelude=_lines(step.prelude, printer), prelude_targets=prelude_targets,
-        body=_lines(step.body, printer), noise_lines=_indent_noise(len(m.noises)),
+        body=_lines(schedule_calls_early(step.body), printer),
+        noise_lines=_indent_noise(len(m.noises)),
         noise_count=len(m.noises),
         outputs_now=_output_lines(m, names, sampled=False), n_states=len(m.states),
         finite_check=finite_check(step, names),

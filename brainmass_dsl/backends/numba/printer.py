@@ -13,13 +13,14 @@ from sympy.printing.pycode import PythonCodePrinter
 
 #: identifiers the generated module uses itself; model names that collide get a suffix
 RESERVED = frozenset({"math", "np", "njit", "prange", "numba", "min", "max", "abs", "range",
-                      "float", "int", "len", "print", "exprel", "fast_normal", "fast_normal_pair",
+                      "float", "int", "len", "print", "exprel", "maximum", "minimum", "fast_normal",
+                      "fast_normal_pair",
                       "True", "False", "None", "t", "dt"}) | frozenset(keyword.kwlist)
 
 
 def identifier(name: str) -> str:
     """A safe Python identifier for a model name (`lambda` -> `lambda_`, `_x` -> `u_x`)."""
-    if name.startswith("_") and not name.startswith(("_k", "_c", "_h", "_z", "_J", "_d_")):
+    if name.startswith("_") and not name.startswith(("_k", "_c", "_h", "_f", "_z", "_J", "_d_")):
         return "u" + name             # the compiler's own temporaries keep their names
     if name in RESERVED and name not in ("t", "dt"):
         return name + "_"
@@ -70,17 +71,17 @@ class NumbaPrinter(PythonCodePrinter):
         return f"abs({self._print(expr.args[0])})"
 
     def _print_Min(self, expr):
-        args = [self._print(a) for a in expr.args]
-        out = args[0]
-        for a in args[1:]:
-            out = f"min({out}, {a})"
-        return out
+        return self._nested("minimum", expr.args)
 
     def _print_Max(self, expr):
-        args = [self._print(a) for a in expr.args]
-        out = args[0]
+        return self._nested("maximum", expr.args)
+
+    def _nested(self, func, args):
+        """`func(func(a, b), c)`: the module's NaN-propagating `minimum`/`maximum` (as NumPy's;
+        Python's max(0.0, nan) is 0.0, which would let a bound hide a diverged state)."""
+        out = self._print(args[0])
         for a in args[1:]:
-            out = f"max({out}, {a})"
+            out = f"{func}({out}, {self._print(a)})"
         return out
 
     def _print_Piecewise(self, expr):
