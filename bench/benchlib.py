@@ -75,6 +75,17 @@ def interleaved(fns, reps=5):
     return out
 
 
+def paired_ratio(t, ours, limit):
+    """Median over the repetitions of ours / limit within each round of `interleaved`: the
+    two runs of a round are adjacent in time and share the machine's state of the moment,
+    so their ratio is steadier than a ratio of minima or medians on a shared machine.
+
+    >>> paired_ratio({"a": {"walls": [2.0, 3.0, 9.0]}, "b": {"walls": [2.0, 2.0, 10.0]}}, "a", "b")
+    1.0
+    """
+    return statistics.median(a / b for a, b in zip(t[ours]["walls"], t[limit]["walls"]))
+
+
 def machine():
     import platform
 
