@@ -101,12 +101,11 @@ def _draws(step: str, targets: List[str], node: str) -> List[str]:
     return lines
 
 
-def finite_check(step: StepIR, names: Dict[str, str], suffix: str = "__next") -> List[str]:
-    """`_bad = i` for the first state whose value (`<state><suffix>`) is not finite (NaN-safe
-    test)."""
+def finite_check(step: StepIR, names: Dict[str, str]) -> List[str]:
+    """`_bad = i` for the first state whose next value is not finite (NaN-safe test)."""
     lines = []
     for i, q in enumerate(step.model.states):
-        lines.append(f"{'el' if i else ''}if not (abs({names[q.name + suffix]}) < math.inf):")
+        lines.append(f"{'el' if i else ''}if not (abs({names[q.name + '__next']}) < math.inf):")
         lines.append(f"    _bad = {i}")
     return lines
 
@@ -169,7 +168,7 @@ def render_nodes_module(step: StepIR, *, cache_key: str, version: str) -> str:
         noise_lines=noise_lines(len(m.noises)),
         outputs_sampled=_output_lines(m, names, sampled=True),
         outputs_now=_output_lines(m, names, sampled=False), n_states=len(m.states),
-        finite_check=finite_check(step, names, suffix=""), check_every=CHECK_EVERY,
+        check_every=CHECK_EVERY,
         meta_literal=meta_literal(metadata(step)))
 
 

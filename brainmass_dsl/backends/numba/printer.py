@@ -13,8 +13,8 @@ from sympy.printing.pycode import PythonCodePrinter
 
 #: identifiers the generated module uses itself; model names that collide get a suffix
 RESERVED = frozenset({"math", "np", "njit", "prange", "numba", "min", "max", "abs", "range",
-                      "float", "int", "len", "print", "exprel", "maximum", "minimum", "fast_normal",
-                      "fast_normal_pair",
+                      "float", "int", "len", "print", "exprel", "maximum", "minimum", "all_finite",
+                      "first_nonfinite", "fast_normal", "fast_normal_pair",
                       "True", "False", "None", "t", "dt"}) | frozenset(keyword.kwlist)
 
 
