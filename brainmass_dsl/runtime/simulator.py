@@ -307,7 +307,7 @@ class Simulator:
             meta = m._meta["states"][row] if row < S else m._meta["outputs"][row - S]
             units[name] = meta["unit"]
         n_out = -(-(n_steps - n_tr) // k)
-        ts = (np.arange(n_out) * k + n_tr + 1 + step0) * dt
+        ts = RegularTimes(n_tr + 1 + step0, k, n_out, dt)
         return Result(data, ts, units, meta={"model": m.name, "dt": dt, "method": m.method})
 
 

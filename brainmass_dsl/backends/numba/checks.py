@@ -1,4 +1,4 @@
-"""Finite-value tests for the generated kernels (compiled once, cached).
+"""The finite-value lookup of the generated kernels (compiled once, cached).
 
 A kernel that found a non-finite state passes its states as one tuple to `first_nonfinite`:
 a chain of `abs(x) < inf` tests per state, typed anew in every kernel, made up a tenth of a
@@ -8,19 +8,6 @@ there, even in a branch rarely taken, made the whole time loop 3 % slower).
 import math
 
 from numba import njit
-
-
-@njit(cache=True)
-def all_finite(values):
-    """True if no value of the tuple is NaN or infinite.
-
-    >>> all_finite((1.0, -2.0)), all_finite((1.0, math.nan)), all_finite((math.inf,))
-    (True, False, False)
-    """
-    for v in values:
-        if not abs(v) < math.inf:
-            return False
-    return True
 
 
 @njit(cache=True)

@@ -13,7 +13,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 #: identifiers the generated module uses itself; model names that collide get a suffix
 RESERVED = frozenset({"math", "np", "njit", "prange", "numba", "min", "max", "abs", "range",
-                      "float", "int", "len", "print", "exprel", "maximum", "minimum", "all_finite",
+                      "float", "int", "len", "print", "exprel", "maximum", "minimum",
                       "first_nonfinite", "fast_normal", "fast_normal_pair",
                       "True", "False", "None", "t", "dt"}) | frozenset(keyword.kwlist)
 
