@@ -66,7 +66,7 @@ def toolchain_fingerprint() -> str:
     h.update(f"{__version__}|numba {numba.__version__}|numpy {numpy.__version__}|"
              f"py {sys.version_info[:3]}".encode())
     roots = [_PACKAGE / "ir", _PACKAGE / "integrators", _PACKAGE / "backends", _PACKAGE / "rng",
-             data_dir("templates")]
+             _PACKAGE / "libm", data_dir("templates")]
     for root in roots:
         for f in sorted(root.rglob("*")):
             if f.is_file() and f.suffix in (".py", ".j2", ".h", ".cuh"):

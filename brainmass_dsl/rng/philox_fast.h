@@ -32,7 +32,13 @@
 #ifndef BRAINMASS_PHILOX_FAST_H
 #define BRAINMASS_PHILOX_FAST_H
 
+#ifdef __CUDACC_RTC__ /* NVRTC has no system headers */
+typedef int int32_t;
+typedef unsigned int uint32_t;
+typedef unsigned long long uint64_t;
+#else
 #include <stdint.h>
+#endif
 
 #ifdef __CUDACC__
 #define BM_FN static __host__ __device__ __forceinline__

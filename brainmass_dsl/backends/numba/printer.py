@@ -1,4 +1,5 @@
-"""SymPy -> Python expression text that Numba compiles (math.* functions, no NumPy calls).
+"""SymPy -> Python expression text that Numba compiles (math.* functions, no NumPy calls;
+`exp` is the portable, inline `brainmass_dsl.libm.portable_exp`).
 
 The printer knows no model: it maps IR symbols to identifiers through `names` and prints
 the few IR functions (`exprel`, `Piecewise`, `Min`/`Max`, `Heaviside`, `sign`) it must.
@@ -14,7 +15,7 @@ from sympy.printing.pycode import PythonCodePrinter
 #: identifiers the generated module uses itself; model names that collide get a suffix
 RESERVED = frozenset({"math", "np", "njit", "prange", "numba", "min", "max", "abs", "range",
                       "float", "int", "len", "print", "exprel", "maximum", "minimum",
-                      "first_nonfinite", "fast_normal", "fast_normal_pair",
+                      "first_nonfinite", "fast_normal", "fast_normal_pair", "portable_exp",
                       "True", "False", "None", "t", "dt"}) | frozenset(keyword.kwlist)
 
 
@@ -55,6 +56,10 @@ class NumbaPrinter(PythonCodePrinter):
 
     def _print_Pi(self, expr):
         return "math.pi"
+
+    def _print_exp(self, expr):
+        """exp -> brainmass_dsl.libm.portable_exp: inline code, the same bits on every backend."""
+        return f"portable_exp({self._print(expr.args[0])})"
 
     def _print_exprel(self, expr):
         return f"exprel({self._print(expr.args[0])})"

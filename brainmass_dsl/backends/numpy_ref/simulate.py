@@ -15,6 +15,7 @@ import sympy as sp
 
 from ...ir.analysis import jacobian_diagonal
 from ...ir.model import ModelIR
+from ...libm import portable_exp_numpy
 from ...rng import fast_normals_numpy
 
 
@@ -26,7 +27,7 @@ def _exprel_np(z):
     return out
 
 
-_MODULES = [{"exprel": _exprel_np, "Heaviside": lambda x: np.where(x > 0, 1.0, 0.0),
+_MODULES = [{"exp": portable_exp_numpy, "exprel": _exprel_np, "Heaviside": lambda x: np.where(x > 0, 1.0, 0.0),
              "Min": np.minimum, "Max": np.maximum}, "numpy"]
 
 

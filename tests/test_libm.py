@@ -1,0 +1,151 @@
+"""The portable exp (brainmass_dsl.libm): accuracy against mpmath, the same bits from Numba,
+NumPy and C, and its use by the generated kernels."""
+import ctypes
+import math
+import re
+import shutil
+import subprocess
+
+import mpmath
+import numpy as np
+import pytest
+from numba import njit
+
+from brainmass_dsl.libm import exp_c_source, portable_exp, portable_exp_numpy
+from brainmass_dsl.libm import exp as E
+
+SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-320, -1e-320, 5e-324,
+                    2.0**-54, -(2.0**-54), 699.9999999999999, 700.0, -700.0, -700.0000000000001,
+                    708.0, 709.0, 709.782712893384, 709.7827128933841, 710.0, 1e308,
+                    -708.3964185322641, -708.4, -740.0, -745.0, -745.1332191019411,
+                    -745.1332191019412, -745.2, -1e308])
+
+
+@njit(cache=True)
+def _exp_nb(x):
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = portable_exp(x[i])
+    return out
+
+
+def _bits(a):
+    return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
+
+
+def _inputs(seed=0, n=100_000):
+    rng = np.random.default_rng(seed)
+    k = np.arange(-140, 141, dtype=float)                      # multiples of ln2/N and halves
+    grid = np.concatenate([k * math.log(2) / E.N, (k + 0.5) * math.log(2) / E.N])
+    return np.concatenate([rng.uniform(-750, 712, n), rng.normal(0, 5, n),
+                           rng.uniform(-1e-3, 1e-3, n // 10), grid, np.nextafter(grid, 1),
+                           SPECIAL])
+
+
+def _ulp_errors(x, y):
+    """|y - exp(x)| in units of the last place of the exact result (subnormal spacing
+    2**-1074 at the bottom), from mpmath with 40 digits."""
+    out = np.empty(x.size)
+    with mpmath.workdps(40):
+        for j, (xi, yi) in enumerate(zip(x.tolist(), y.tolist())):
+            t = mpmath.exp(mpmath.mpf(xi))
+            ulp = max(math.ulp(float(t)), 5e-324) if float(t) != math.inf else math.ulp(1.7e308)
+            out[j] = abs(float((mpmath.mpf(yi) - t) / ulp))
+    return out
+
+
+def test_table_is_its_definition():
+    with mpmath.workdps(50):
+        for i in range(E.N):
+            s = (int(E.SBITS[i]) + (i << 45)) % 2**64
+            s = np.uint64(s).view(np.float64)
+            exact = mpmath.power(2, mpmath.mpf(i) / E.N)
+            assert s == float(exact)                            # the nearest double
+            assert abs((s * (1 + mpmath.mpf(float(E.TAIL[i]))) - exact) / exact) < 1e-30
+        assert float(E.LN2_N_HI) + E.LN2_N_LO == float(mpmath.log(2) / E.N)
+        assert abs(mpmath.mpf(E.LN2_N_HI) + E.LN2_N_LO - mpmath.log(2) / E.N) < 1e-30
+    assert int(np.float64(E.LN2_N_HI).view(np.uint64)) & (2**17 - 1) == 0   # k * HI exact
+
+
+@pytest.mark.parametrize("lo, hi", [(-1.0, 1.0), (-30.0, 30.0), (-708.39, 709.78),
+                                    (-1e-6, 1e-6)])
+def test_accuracy_normal_results(lo, hi):
+    x = np.random.default_rng(int(hi * 7)).uniform(lo, hi, 4000)
+    assert _ulp_errors(x, portable_exp_numpy(x)).max() < 0.51
+
+
+def test_accuracy_subnormal_results_and_table_edges():
+    x = np.random.default_rng(3).uniform(-745.13, -708.4, 2000)
+    assert _ulp_errors(x, portable_exp_numpy(x)).max() < 1.0
+    k = np.arange(-3000, 3000, dtype=float)
+    for x in (k * math.log(2) / E.N, (k + 0.5) * math.log(2) / E.N):
+        assert _ulp_errors(x, portable_exp_numpy(x)).max() < 0.51
+
+
+def test_special_values():
+    y = portable_exp_numpy(np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 710.0, 1e308,
+                                     -746.0, -1e308, 1e-300, -1e-300]))
+    assert np.array_equal(y[:4], [1.0, 1.0, np.inf, 0.0]) and np.isnan(y[4])
+    assert np.array_equal(y[5:], [np.inf, np.inf, 0.0, 0.0, 1.0, 1.0])
+    assert portable_exp_numpy(E.OVERFLOW) < np.inf
+    assert portable_exp_numpy(np.nextafter(E.OVERFLOW, 800)) == np.inf
+    assert portable_exp_numpy(-745.0) == 5e-324                   # the smallest subnormal
+    assert float(portable_exp_numpy(1.0)) == math.e
+
+
+def test_numba_and_numpy_bitwise():
+    x = _inputs()
+    assert np.array_equal(_bits(_exp_nb(x)), _bits(portable_exp_numpy(x)))
+
+
+def test_monotone_across_table_entries():
+    x = np.sort(np.concatenate([np.random.default_rng(5).uniform(-20, 20, 200_000),
+                                np.arange(-2000, 2000) * math.log(2) / E.N]))
+    assert np.all(np.diff(portable_exp_numpy(x)) >= 0)
+
+
+def test_intrinsic_accepts_integers_and_is_inlined():
+    @njit
+    def f(n):
+        return portable_exp(n)
+
+    assert f(1) == math.e and f(0) == 1.0
+    llvm = "".join(f.inspect_llvm().values())
+    body = llvm[llvm.index("define"):llvm.index("\n}\n")]           # f's own function
+    assert set(re.findall(r"call [^@]*@([\w.]+)\(", body)) <= {"llvm.fabs.f64"}
+
+
+# ------------------------------------------------------------------------------ C
+_C_WRAPPER = """
+#include <stdint.h>
+#include "bm_exp.h"
+void exps(int64_t n, const double *x, double *y)
+{
+    for (int64_t i = 0; i < n; ++i) y[i] = bm_exp(x[i]);
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not found")
+@pytest.mark.parametrize("flags", [["-O2"], ["-O3", "-march=native"]])
+def test_c_source_bitwise(tmp_path, flags):
+    (tmp_path / "bm_exp.h").write_text(exp_c_source())
+    (tmp_path / "wrap.c").write_text(_C_WRAPPER)
+    lib = tmp_path / "libexp.so"
+    subprocess.run(["gcc", *flags, "-ffp-contract=off", "-std=c99", "-Wall", "-Werror",
+                    "-shared", "-fPIC", "-I", str(tmp_path), str(tmp_path / "wrap.c"),
+                    "-o", str(lib)], check=True, capture_output=True)
+    c = ctypes.CDLL(str(lib))
+    x = _inputs(seed=1)
+    y = np.empty_like(x)
+    ptr = np.ctypeslib.as_ctypes
+    c.exps(ctypes.c_int64(x.size), ptr(x), ptr(y))
+    assert np.array_equal(_bits(y), _bits(portable_exp_numpy(x)))
+
+
+# ------------------------------------------------------------------------------ kernels
+def test_generated_kernels_call_the_portable_exp():
+    import brainmass_dsl as bm
+
+    src = bm.JansenRitStep(1).kernel.source()
+    assert "portable_exp(" in src and "math.exp(" not in src
