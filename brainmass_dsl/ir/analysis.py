@@ -249,21 +249,23 @@ CALLS = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.asin, sp.acos, sp.atan, sp.a
          sp.sinh, sp.cosh, sp.tanh, sp.asinh, sp.acosh, sp.atanh, sp.erf, sp.erfc, exprel)
 
 
-def _is_call(e: sp.Expr) -> bool:
+def _is_call(e: sp.Expr, functions: tuple) -> bool:
     if isinstance(e, sp.Pow):
         x = e.exp
         return not (x.is_Integer or x in (sp.Rational(1, 2), -sp.Rational(1, 2)))
-    return isinstance(e, CALLS)
+    return isinstance(e, functions)
 
 
-def schedule_calls_early(body: Sequence[Assign], prefix: str = "_f") -> List[Assign]:
+def schedule_calls_early(body: Sequence[Assign], prefix: str = "_f",
+                         functions: tuple = CALLS) -> List[Assign]:
     """Move library calls (exp, log, sin, x**0.7, ...) into temporaries computed as soon
     as their arguments are known, ahead of the arithmetic that uses them.
 
     A call clobbers every floating-point register, so each value alive across it is
     saved and reloaded; with the calls first only their results are. The numbers are
     unchanged (the same operations on the same values). Calls inside a `where`/Piecewise
-    stay where they are: they run only when their branch is taken.
+    stay where they are: they run only when their branch is taken. `functions`: those the
+    backend calls (default `CALLS`; non-integer powers always count).
 
     >>> x, y, k1, k2 = sp.symbols("x y k1 k2", real=True)
     >>> out = schedule_calls_early([Assign(k1, 2 / (1 + sp.exp(x))),
@@ -282,7 +284,7 @@ def schedule_calls_early(body: Sequence[Assign], prefix: str = "_f") -> List[Ass
         if e.is_Atom or isinstance(e, sp.Piecewise) or not isinstance(e, sp.Basic):
             return e
         e = e.func(*[visit(a) for a in e.args])
-        if _is_call(e) and e.free_symbols:
+        if _is_call(e, functions) and e.free_symbols:
             if e not in memo:
                 memo[e] = next(names)
                 calls.append(Assign(memo[e], e))

@@ -5,11 +5,15 @@ from functools import lru_cache
 from typing import Dict, List, Tuple
 
 import jinja2
+import sympy as sp
 
 from ..._resources import data_dir
 from ...integrators.step import StepIR
-from ...ir.analysis import schedule_calls_early
+from ...ir.analysis import CALLS, schedule_calls_early
 from .printer import NumbaPrinter, identifier
+
+#: the functions printed as libm calls (`exp` is the inline `portable_exp`, not a call)
+LIBM_CALLS = tuple(f for f in CALLS if f is not sp.exp)
 
 
 @lru_cache(maxsize=1)
@@ -164,7 +168,7 @@ def render_nodes_module(step: StepIR, *, cache_key: str, version: str) -> str:
         cache_key=cache_key, states=m.states, params=m.parameters, inputs=m.inputs,
         outputs=m.outputs, noises=m.noises, delays=m.delays, names=names,
         prelude=_lines(step.prelude, printer),
-        body=_lines(schedule_calls_early(step.body), printer),
+        body=_lines(schedule_calls_early(step.body, functions=LIBM_CALLS), printer),
         noise_lines=noise_lines(len(m.noises)),
         outputs_sampled=_output_lines(m, names, sampled=True),
         outputs_now=_output_lines(m, names, sampled=False), n_states=len(m.states),
@@ -268,7 +272,7 @@ def render_network_module(net, step: StepIR, *, cache_key: str, version: str) ->
         source_hash=m.source_hash, scheme=step.scheme, cache_key=cache_key, states=m.states,
         params=m.parameters, inputs=m.inputs, outputs=m.outputs, delays=m.delays, names=names,
         prelude=_lines(step.prelude, printer), prelude_targets=prelude_targets,
-        body=_lines(schedule_calls_early(step.body), printer),
+        body=_lines(schedule_calls_early(step.body, functions=LIBM_CALLS), printer),
         noise_lines=_indent_noise(len(m.noises)),
         noise_count=len(m.noises),
         outputs_now=_output_lines(m, names, sampled=False), n_states=len(m.states),
