@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from numba import njit
 
-from brainmass_dsl.libm import exp_c_source, portable_exp, portable_exp_numpy
 from brainmass_dsl.libm import exp as E
+from brainmass_dsl.libm import (exp_c_source, portable_exp, portable_exp_numpy, portable_expm1,
+                                portable_expm1_numpy, portable_exprel, portable_exprel_numpy)
 
 SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-320, -1e-320, 5e-324,
                     2.0**-54, -(2.0**-54), 699.9999999999999, 700.0, -700.0, -700.0000000000001,
@@ -23,10 +24,16 @@ SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-320, -1e-3
 
 @njit(cache=True)
 def _exp_nb(x):
-    out = np.empty_like(x)
+    out = np.empty((3, x.size))
     for i in range(x.size):
-        out[i] = portable_exp(x[i])
+        out[0, i] = portable_exp(x[i])
+        out[1, i] = portable_expm1(x[i])
+        out[2, i] = portable_exprel(x[i])
     return out
+
+
+def _numpy_all(x):
+    return np.stack([portable_exp_numpy(x), portable_expm1_numpy(x), portable_exprel_numpy(x)])
 
 
 def _bits(a):
@@ -42,13 +49,13 @@ def _inputs(seed=0, n=100_000):
                            SPECIAL])
 
 
-def _ulp_errors(x, y):
-    """|y - exp(x)| in units of the last place of the exact result (subnormal spacing
+def _ulp_errors(x, y, f=mpmath.exp):
+    """|y - f(x)| in units of the last place of the exact result (subnormal spacing
     2**-1074 at the bottom), from mpmath with 40 digits."""
     out = np.empty(x.size)
     with mpmath.workdps(40):
         for j, (xi, yi) in enumerate(zip(x.tolist(), y.tolist())):
-            t = mpmath.exp(mpmath.mpf(xi))
+            t = f(mpmath.mpf(xi))
             ulp = max(math.ulp(float(t)), 5e-324) if float(t) != math.inf else math.ulp(1.7e308)
             out[j] = abs(float((mpmath.mpf(yi) - t) / ulp))
     return out
@@ -95,7 +102,27 @@ def test_special_values():
 
 def test_numba_and_numpy_bitwise():
     x = _inputs()
-    assert np.array_equal(_bits(_exp_nb(x)), _bits(portable_exp_numpy(x)))
+    assert np.array_equal(_bits(_exp_nb(x)), _bits(_numpy_all(x)))
+
+
+@pytest.mark.parametrize("lo, hi", [(-1e-9, 1e-9), (-0.02, 0.02), (-0.8, 0.8), (-5.0, 5.0),
+                                    (-60.0, 60.0), (-699.0, 709.0)])
+def test_expm1_and_exprel_accuracy(lo, hi):
+    x = np.random.default_rng(int(hi * 11)).uniform(lo, hi, 4000)
+    assert _ulp_errors(x, portable_expm1_numpy(x), mpmath.expm1).max() < 2.5
+    exprel = lambda z: mpmath.expm1(z) / z                     # noqa: E731
+    assert _ulp_errors(x, portable_exprel_numpy(x), exprel).max() < 3.0
+
+
+def test_expm1_and_exprel_special_values():
+    x = np.array([0.0, 1e-300, -1e-300, 5e-324, np.inf, -np.inf, np.nan, 800.0, -800.0, 700.0])
+    m1 = portable_expm1_numpy(x)
+    assert np.array_equal(m1[:6], [0.0, 1e-300, -1e-300, 5e-324, np.inf, -1.0])
+    assert np.isnan(m1[6]) and m1[7] == np.inf and m1[8] == -1.0
+    assert m1[9] == portable_exp_numpy(700.0)
+    rel = portable_exprel_numpy(x)
+    assert np.array_equal(rel[:4], [1.0, 1.0, 1.0, 1.0]) and rel[5] == 0.0
+    assert rel[8] == 1.0 / 800.0 and np.isnan(rel[6])
 
 
 def test_monotone_across_table_entries():
@@ -121,7 +148,11 @@ _C_WRAPPER = """
 #include "bm_exp.h"
 void exps(int64_t n, const double *x, double *y)
 {
-    for (int64_t i = 0; i < n; ++i) y[i] = bm_exp(x[i]);
+    for (int64_t i = 0; i < n; ++i) {
+        y[i] = bm_exp(x[i]);
+        y[n + i] = bm_expm1(x[i]);
+        y[2 * n + i] = bm_exprel(x[i]);
+    }
 }
 """
 
@@ -137,15 +168,16 @@ def test_c_source_bitwise(tmp_path, flags):
                     "-o", str(lib)], check=True, capture_output=True)
     c = ctypes.CDLL(str(lib))
     x = _inputs(seed=1)
-    y = np.empty_like(x)
+    y = np.empty((3, x.size))
     ptr = np.ctypeslib.as_ctypes
     c.exps(ctypes.c_int64(x.size), ptr(x), ptr(y))
-    assert np.array_equal(_bits(y), _bits(portable_exp_numpy(x)))
+    assert np.array_equal(_bits(y), _bits(_numpy_all(x)))
 
 
 # ------------------------------------------------------------------------------ kernels
 def test_generated_kernels_call_the_portable_exp():
     import brainmass_dsl as bm
 
-    src = bm.JansenRitStep(1).kernel.source()
-    assert "portable_exp(" in src and "math.exp(" not in src
+    src = bm.WilsonCowanStep(1).kernel.source()           # default: exponential Euler
+    assert "portable_exp(" in src and "portable_exprel(" in src
+    assert "math.exp" not in src                              # neither exp nor expm1

@@ -32,6 +32,7 @@ Accuracy against mpmath (``tests/test_libm.py``): < 0.51 ulp for normal results 
 0.503), < 1 ulp for subnormal ones; ``exp(0) = 1``, ``exp(-inf) = 0``, ``exp(inf) = inf``,
 ``exp(nan) = nan``. Numba: ``portable_exp`` (an intrinsic: LLVM IR emitted at each call
 site, cheap to compile); NumPy: ``portable_exp_numpy``; C99/CUDA: ``c_source()``.
+``expm1.py`` builds ``expm1`` and ``exprel`` on the same reduction.
 """
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ SHIFT = float.fromhex("0x1.8p52")                   # kd + SHIFT rounds kd to an
 LN2_N_HI = float.fromhex("0x1.62e42fefa0000p-8")   # ln2/N in 36 bits: k * HI exact, |k| < 2**17
 LN2_N_LO = float.fromhex("0x1.cf79abc9e3b3ap-47")  # ln2/N - HI, rounded
 C3, C4, C5 = 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0
+C6 = 1.0 / 720.0                     # expm1 only: its error is relative to r, not to 1
 MAIN_LIMIT = 700.0                    # |x| below: S and S * tmp are normal, no rescaling
 OVERFLOW = 709.782712893384           # above: exp(x) > DBL_MAX (ln DBL_MAX, rounded)
 UNDERFLOW = -745.1332191019412        # below: exp(x) < 2**-1075, rounds to 0
@@ -76,6 +78,20 @@ _MASK = np.uint64(N - 1)
 
 
 # ------------------------------------------------------------------------------ NumPy
+def reduce_numpy(x, degree=5):
+    """(bits of S = 2**(k // N) s_i as uint64, tmp) for float64 array x (see the module);
+    degree 6 adds r**6/720 (for expm1)."""
+    kd = x * INV_LN2_N + SHIFT
+    ki = kd.view(np.uint64)
+    kd = kd - SHIFT
+    r = (x - kd * LN2_N_HI) - kd * LN2_N_LO
+    i = ki & _MASK
+    r2 = r * r
+    c45 = C4 + r * C5 if degree == 5 else C4 + r * (C5 + r * C6)
+    tmp = ((TAIL[i] + r) + r2 * (0.5 + r * C3)) + (r2 * r2) * c45
+    return SBITS[i] + (ki << _SH), tmp
+
+
 def portable_exp_numpy(x):
     """Elementwise e**x for float64 arrays or scalars; the same bits as ``portable_exp``.
 
@@ -88,18 +104,12 @@ def portable_exp_numpy(x):
     scalar = x.ndim == 0
     x = np.atleast_1d(x)
     with np.errstate(all="ignore"):                     # inf/NaN lanes are replaced below
-        kd = x * INV_LN2_N + SHIFT
-        ki = kd.view(np.uint64)
-        kd = kd - SHIFT
-        r = (x - kd * LN2_N_HI) - kd * LN2_N_LO
-        i = ki & _MASK
-        r2 = r * r
-        tmp = ((TAIL[i] + r) + r2 * (0.5 + r * C3)) + (r2 * r2) * (C4 + r * C5)
+        sbits, tmp = reduce_numpy(x)
         inside, pos = np.abs(x) < MAIN_LIMIT, x > 0.0
         bias = np.where(inside, np.uint64(0), np.where(pos, np.uint64(_BIAS_POS),
                                                       np.uint64(_BIAS_NEG)))
         scale = np.where(inside, 1.0, np.where(pos, _SCALE_POS, _SCALE_NEG))
-        s = (SBITS[i] + (ki << _SH) + bias).view(np.float64)
+        s = (sbits + bias).view(np.float64)
         y = (s + s * tmp) * scale
     y = np.where(x > OVERFLOW, np.inf, y)
     y = np.where(x < UNDERFLOW, 0.0, y)
@@ -120,13 +130,8 @@ def _global_table(module, name, ty, values):
     return g
 
 
-def emit_exp(builder: ir.IRBuilder, x: ir.Value) -> ir.Value:
-    """LLVM IR for e**x (double) at the builder's position: ``portable_exp_numpy`` line by line.
-
-    No fast-math flags: LLVM neither contracts nor reassociates, so the roundings are those
-    written. |x| < 700 takes a short path (its scale 1.0 changes no bit); the rest, a block
-    of selects that LLVM lays out of the way.
-    """
+def emit_reduction(builder: ir.IRBuilder, x: ir.Value, degree: int = 5):
+    """LLVM IR of ``reduce_numpy`` for one double: (bits of S (i64), tmp, |x| < MAIN_LIMIT)."""
     f64, i64 = ir.DoubleType(), ir.IntType(64)
 
     def c(v):
@@ -145,11 +150,28 @@ def emit_exp(builder: ir.IRBuilder, x: ir.Value) -> ir.Value:
     tail = builder.load(builder.gep(tail_t, [zero, i], inbounds=True))
     r2 = builder.fmul(r, r)
     p23 = builder.fmul(r2, builder.fadd(c(0.5), builder.fmul(r, c(C3))))
-    p45 = builder.fmul(builder.fmul(r2, r2), builder.fadd(c(C4), builder.fmul(r, c(C5))))
+    c5 = c(C5) if degree == 5 else builder.fadd(c(C5), builder.fmul(r, c(C6)))
+    p45 = builder.fmul(builder.fmul(r2, r2), builder.fadd(c(C4), builder.fmul(r, c5)))
     tmp = builder.fadd(builder.fadd(builder.fadd(tail, r), p23), p45)
     fabs = mod.declare_intrinsic("llvm.fabs", [f64])
     inside = builder.fcmp_ordered("<", builder.call(fabs, [x]), c(MAIN_LIMIT))
     sbits = builder.add(sb, builder.shl(ki, ir.Constant(i64, 52 - TABLE_BITS)))
+    return sbits, tmp, inside
+
+
+def emit_exp(builder: ir.IRBuilder, x: ir.Value) -> ir.Value:
+    """LLVM IR for e**x (double) at the builder's position: ``portable_exp_numpy`` line by line.
+
+    No fast-math flags: LLVM neither contracts nor reassociates, so the roundings are those
+    written. |x| < 700 takes a short path (its scale 1.0 changes no bit); the rest, a block
+    of selects that LLVM lays out of the way.
+    """
+    f64, i64 = ir.DoubleType(), ir.IntType(64)
+
+    def c(v):
+        return ir.Constant(f64, v)
+
+    sbits, tmp, inside = emit_reduction(builder, x)
     with builder.if_else(inside, likely=True) as (main, outside):
         with main:                              # the scale would be 1.0: left out
             s = builder.bitcast(sbits, f64)
@@ -186,8 +208,9 @@ def portable_exp(typingctx, x):
 
 # ------------------------------------------------------------------------------ C / CUDA
 def c_source() -> str:
-    """C99 / CUDA source of ``bm_exp(double)``: the same bits as ``portable_exp_numpy`` when
-    compiled with ``-ffp-contract=off`` (gcc/clang) or ``--fmad=false`` (nvcc/NVRTC)."""
+    """C99 / CUDA source of ``bm_exp``, ``bm_expm1`` and ``bm_exprel`` (double): the same bits
+    as the NumPy and Numba functions when compiled with ``-ffp-contract=off`` (gcc/clang) or
+    ``--fmad=false`` (nvcc/NVRTC)."""
     sbits = ",\n    ".join(", ".join(f"0x{int(v):016x}u" for v in SBITS[j:j + 4])
                            for j in range(0, N, 4))
     tail = ",\n    ".join(", ".join(float(v).hex() for v in TAIL[j:j + 4]) for j in range(0, N, 4))
@@ -237,7 +260,8 @@ BM_EXP_FN double bm_exp_from_bits(bm_exp_u64 i)
 #endif
 }}
 
-BM_EXP_FN double bm_exp(double x)
+/* S = 2**(k // N) s_i (bits) and tmp, as reduce_numpy (degree 5, or 6 if deg6) */
+BM_EXP_FN bm_exp_u64 bm_exp_reduce(double x, double *tmp, int deg6)
 {{
     double kd = x * {h(INV_LN2_N)} + {h(SHIFT)};
     bm_exp_u64 ki = bm_exp_as_bits(kd);
@@ -245,18 +269,43 @@ BM_EXP_FN double bm_exp(double x)
     double r = (x - kd * {h(LN2_N_HI)}) - kd * {h(LN2_N_LO)};
     unsigned i = (unsigned)(ki & {N - 1}u);
     double r2 = r * r;
-    double tmp = ((bm_exp_tail[i] + r) + r2 * (0.5 + r * {h(C3)}))
-                 + (r2 * r2) * ({h(C4)} + r * {h(C5)});
+    double c5 = deg6 ? {h(C5)} + r * {h(C6)} : {h(C5)};
+    *tmp = ((bm_exp_tail[i] + r) + r2 * (0.5 + r * {h(C3)})) + (r2 * r2) * ({h(C4)} + r * c5);
+    return bm_exp_sbits[i] + (ki << {52 - TABLE_BITS});
+}}
+
+BM_EXP_FN double bm_exp(double x)
+{{
+    double tmp;
+    bm_exp_u64 sbits = bm_exp_reduce(x, &tmp, 0);
     int inside = (x < 0.0 ? -x : x) < {h(MAIN_LIMIT)};
     int pos = x > 0.0;
     bm_exp_u64 bias = inside ? 0u : (pos ? 0x{_BIAS_POS:016x}u : 0x{_BIAS_NEG:016x}u);
     double scale = inside ? 1.0 : (pos ? {h(_SCALE_POS)} : {h(_SCALE_NEG)});
-    double s = bm_exp_from_bits(bm_exp_sbits[i] + (ki << {52 - TABLE_BITS}) + bias);
+    double s = bm_exp_from_bits(sbits + bias);
     double y = (s + s * tmp) * scale;
     if (x > {h(OVERFLOW)}) y = bm_exp_from_bits(0x7ff0000000000000u);   /* inf */
     if (x < {h(UNDERFLOW)}) y = 0.0;
     if (x != x) y = x;
     return y;
+}}
+
+/* e**x - 1 (brainmass_dsl/libm/expm1.py) */
+BM_EXP_FN double bm_expm1(double x)
+{{
+    double tmp;
+    bm_exp_u64 sbits = bm_exp_reduce(x, &tmp, 1);
+    if ((x < 0.0 ? -x : x) < {h(MAIN_LIMIT)}) {{
+        double s = bm_exp_from_bits(sbits);
+        return (s - 1.0) + s * tmp;
+    }}
+    return (x > 0.0 || x != x) ? bm_exp(x) : -1.0;
+}}
+
+/* (e**z - 1) / z, 1 at z = 0: the exponential Euler scheme's phi */
+BM_EXP_FN double bm_exprel(double z)
+{{
+    return z == 0.0 ? 1.0 : bm_expm1(z) / z;
 }}
 #endif
 """

@@ -10,10 +10,11 @@ import sympy as sp
 from ..._resources import data_dir
 from ...integrators.step import StepIR
 from ...ir.analysis import CALLS, schedule_calls_early
+from ...ir.functions import exprel
 from .printer import NumbaPrinter, identifier
 
-#: the functions printed as libm calls (`exp` is the inline `portable_exp`, not a call)
-LIBM_CALLS = tuple(f for f in CALLS if f is not sp.exp)
+#: the functions printed as libm calls (`exp` and `exprel` are inline code: libm/)
+LIBM_CALLS = tuple(f for f in CALLS if f not in (sp.exp, exprel))
 
 
 @lru_cache(maxsize=1)

@@ -1,5 +1,5 @@
 """SymPy -> Python expression text that Numba compiles (math.* functions, no NumPy calls;
-`exp` is the portable, inline `brainmass_dsl.libm.portable_exp`).
+`exp` and `exprel` are the portable, inline functions of `brainmass_dsl.libm`).
 
 The printer knows no model: it maps IR symbols to identifiers through `names` and prints
 the few IR functions (`exprel`, `Piecewise`, `Min`/`Max`, `Heaviside`, `sign`) it must.
@@ -16,6 +16,7 @@ from sympy.printing.pycode import PythonCodePrinter
 RESERVED = frozenset({"math", "np", "njit", "prange", "numba", "min", "max", "abs", "range",
                       "float", "int", "len", "print", "exprel", "maximum", "minimum",
                       "first_nonfinite", "fast_normal", "fast_normal_pair", "portable_exp",
+                      "portable_exprel",
                       "True", "False", "None", "t", "dt"}) | frozenset(keyword.kwlist)
 
 
@@ -62,7 +63,8 @@ class NumbaPrinter(PythonCodePrinter):
         return f"portable_exp({self._print(expr.args[0])})"
 
     def _print_exprel(self, expr):
-        return f"exprel({self._print(expr.args[0])})"
+        """exprel -> brainmass_dsl.libm.portable_exprel (inline, same bits on every backend)."""
+        return f"portable_exprel({self._print(expr.args[0])})"
 
     def _print_Heaviside(self, expr):
         x = self._print(expr.args[0])

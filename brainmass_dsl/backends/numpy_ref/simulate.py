@@ -15,19 +15,12 @@ import sympy as sp
 
 from ...ir.analysis import jacobian_diagonal
 from ...ir.model import ModelIR
-from ...libm import portable_exp_numpy
+from ...libm import portable_exp_numpy, portable_exprel_numpy
 from ...rng import fast_normals_numpy
 
 
-def _exprel_np(z):
-    z = np.asarray(z, dtype=float)
-    out = np.ones_like(z)
-    nz = z != 0
-    out[nz] = np.expm1(z[nz]) / z[nz]
-    return out
-
-
-_MODULES = [{"exp": portable_exp_numpy, "exprel": _exprel_np, "Heaviside": lambda x: np.where(x > 0, 1.0, 0.0),
+_MODULES = [{"exp": portable_exp_numpy, "exprel": portable_exprel_numpy,
+             "Heaviside": lambda x: np.where(x > 0, 1.0, 0.0),
              "Min": np.minimum, "Max": np.maximum}, "numpy"]
 
 
@@ -114,7 +107,7 @@ def reference_run(model: ModelIR, scheme: str, *, params: Dict[str, np.ndarray],
             new = {}
             for s, jf in zip(states, j_fns):
                 J = np.broadcast_to(jf(*a), shape)
-                new[s] = x[s] + dt * _exprel_np(dt * J) * k1[s] + sq * G[s]
+                new[s] = x[s] + dt * portable_exprel_numpy(dt * J) * k1[s] + sq * G[s]
         else:
             raise ValueError(scheme)
         for s in states:
