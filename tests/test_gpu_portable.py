@@ -1,8 +1,8 @@
 """On a real NVIDIA GPU (CuPy + NVRTC): the portable C sources that the CUDA backend will
 include give bitwise the same numbers as the Numba and NumPy paths.
 
-- ``bm_exp``, ``bm_expm1``, ``bm_exprel`` (``brainmass_dsl.libm.exp_c_source()``) against
-  the ``portable_*_numpy`` functions;
+- ``bm_exp``, ``bm_expm1``, ``bm_exprel``, ``bm_tanh`` (``brainmass_dsl.libm.exp_c_source()``)
+  against the ``portable_*_numpy`` functions;
 - ``bm_fast_normal`` (``brainmass_dsl/rng/philox_fast.h``) against ``fast_normals_numpy``;
 
 both compiled by NVRTC with ``--fmad=false``. Skipped where CuPy or a GPU is missing (CI);
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from brainmass_dsl.libm import (exp_c_source, portable_exp_numpy, portable_expm1_numpy,
-                                portable_exprel_numpy)
+                                portable_exprel_numpy, portable_tanh_numpy)
 from brainmass_dsl.rng import fast_normals_numpy
 from brainmass_dsl.rng.fastmath import c_header_path
 
@@ -31,6 +31,7 @@ extern "C" __global__ void exps(const double *x, double *y, long long n)
         y[i] = bm_exp(x[i]);
         y[n + i] = bm_expm1(x[i]);
         y[2 * n + i] = bm_exprel(x[i]);
+        y[3 * n + i] = bm_tanh(x[i]);
     }
 }
 
@@ -70,12 +71,13 @@ def _exp_inputs():
 
 
 def _numpy_all(x):
-    return np.stack([portable_exp_numpy(x), portable_expm1_numpy(x), portable_exprel_numpy(x)])
+    return np.stack([portable_exp_numpy(x), portable_expm1_numpy(x), portable_exprel_numpy(x),
+                     portable_tanh_numpy(x)])
 
 
 def test_exp_on_gpu_is_bitwise_the_numpy_path():
     x = _exp_inputs()
-    y = cupy.empty((3, x.size))
+    y = cupy.empty((4, x.size))
     _launch(_module(False).get_function("exps"), x.size, cupy.asarray(x), y)
     assert np.array_equal(_bits(y.get()), _bits(_numpy_all(x)))
 
@@ -97,9 +99,9 @@ def test_normals_on_gpu_are_bitwise_the_numpy_path():
 def test_fused_multiply_add_would_change_bits():
     """Why the CUDA backend compiles with --fmad=false: with contraction the bits differ."""
     x = _exp_inputs()
-    y = cupy.empty((3, x.size))
+    y = cupy.empty((4, x.size))
     _launch(_module(True).get_function("exps"), x.size, cupy.asarray(x), y)
     differ = (_bits(y.get()) != _bits(_numpy_all(x))).sum(axis=1)
     print(f"--fmad=true: of {x.size} results, {differ.tolist()} differ in their bits "
-          "(exp, expm1, exprel)")
+          "(exp, expm1, exprel, tanh)")
     assert differ.sum() > 0

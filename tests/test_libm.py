@@ -13,7 +13,8 @@ from numba import njit
 
 from brainmass_dsl.libm import exp as E
 from brainmass_dsl.libm import (exp_c_source, portable_exp, portable_exp_numpy, portable_expm1,
-                                portable_expm1_numpy, portable_exprel, portable_exprel_numpy)
+                                portable_expm1_numpy, portable_exprel, portable_exprel_numpy,
+                                portable_tanh, portable_tanh_numpy)
 
 SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-320, -1e-320, 5e-324,
                     2.0**-54, -(2.0**-54), 699.9999999999999, 700.0, -700.0, -700.0000000000001,
@@ -24,16 +25,18 @@ SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-320, -1e-3
 
 @njit(cache=True)
 def _exp_nb(x):
-    out = np.empty((3, x.size))
+    out = np.empty((4, x.size))
     for i in range(x.size):
         out[0, i] = portable_exp(x[i])
         out[1, i] = portable_expm1(x[i])
         out[2, i] = portable_exprel(x[i])
+        out[3, i] = portable_tanh(x[i])
     return out
 
 
 def _numpy_all(x):
-    return np.stack([portable_exp_numpy(x), portable_expm1_numpy(x), portable_exprel_numpy(x)])
+    return np.stack([portable_exp_numpy(x), portable_expm1_numpy(x), portable_exprel_numpy(x),
+                     portable_tanh_numpy(x)])
 
 
 def _bits(a):
@@ -114,6 +117,22 @@ def test_expm1_and_exprel_accuracy(lo, hi):
     assert _ulp_errors(x, portable_exprel_numpy(x), exprel).max() < 3.0
 
 
+@pytest.mark.parametrize("lo, hi", [(-1e-8, 1e-8), (-0.02, 0.02), (-0.7, 0.7), (-4.0, 4.0),
+                                    (-25.0, 25.0)])
+def test_tanh_accuracy(lo, hi):
+    x = np.random.default_rng(int(hi * 13)).uniform(lo, hi, 4000)
+    assert _ulp_errors(x, portable_tanh_numpy(x), mpmath.tanh).max() < 3.5
+
+
+def test_tanh_special_values():
+    x = np.array([0.0, -0.0, 1e-320, -1e-300, np.inf, -np.inf, 22.5, -40.0, np.nan])
+    y = portable_tanh_numpy(x)
+    assert np.array_equal(_bits(y[:8]), _bits([0.0, -0.0, 1e-320, -1e-300, 1.0, -1.0, 1.0, -1.0]))
+    assert np.isnan(y[8])
+    z = np.random.default_rng(9).uniform(-20, 20, 1000)
+    assert np.array_equal(_bits(portable_tanh_numpy(-z)), _bits(-portable_tanh_numpy(z)))
+
+
 def test_expm1_and_exprel_special_values():
     x = np.array([0.0, 1e-300, -1e-300, 5e-324, np.inf, -np.inf, np.nan, 800.0, -800.0, 700.0])
     m1 = portable_expm1_numpy(x)
@@ -152,6 +171,7 @@ void exps(int64_t n, const double *x, double *y)
         y[i] = bm_exp(x[i]);
         y[n + i] = bm_expm1(x[i]);
         y[2 * n + i] = bm_exprel(x[i]);
+        y[3 * n + i] = bm_tanh(x[i]);
     }
 }
 """
@@ -168,7 +188,7 @@ def test_c_source_bitwise(tmp_path, flags):
                     "-o", str(lib)], check=True, capture_output=True)
     c = ctypes.CDLL(str(lib))
     x = _inputs(seed=1)
-    y = np.empty((3, x.size))
+    y = np.empty((4, x.size))
     ptr = np.ctypeslib.as_ctypes
     c.exps(ctypes.c_int64(x.size), ptr(x), ptr(y))
     assert np.array_equal(_bits(y), _bits(_numpy_all(x)))

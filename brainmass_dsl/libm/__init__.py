@@ -1,13 +1,16 @@
 """Portable elementary functions for model equations: the same bits from Numba, NumPy and C.
 
-``portable_exp``, ``portable_expm1``, ``portable_exprel`` (Numba intrinsics, emitted inline in
-generated kernels), their ``*_numpy`` twins (the NumPy reference path) and
-``exp_c_source()`` (C99/CUDA: ``bm_exp``, ``bm_expm1``, ``bm_exprel``).
+``portable_exp``, ``portable_expm1``, ``portable_exprel``, ``portable_tanh`` (Numba
+intrinsics, emitted inline in generated kernels), their ``*_numpy`` twins (the NumPy
+reference path) and ``exp_c_source()`` (C99/CUDA: ``bm_exp``, ``bm_expm1``, ``bm_exprel``,
+``bm_tanh``).
 """
 from .exp import c_source as exp_c_source
 from .exp import portable_exp, portable_exp_numpy
 from .expm1 import (portable_expm1, portable_expm1_numpy, portable_exprel,
                     portable_exprel_numpy)
+from .tanh import portable_tanh, portable_tanh_numpy
 
 __all__ = ["portable_exp", "portable_exp_numpy", "portable_expm1", "portable_expm1_numpy",
-           "portable_exprel", "portable_exprel_numpy", "exp_c_source"]
+           "portable_exprel", "portable_exprel_numpy", "portable_tanh", "portable_tanh_numpy",
+           "exp_c_source"]

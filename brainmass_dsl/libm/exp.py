@@ -208,9 +208,11 @@ def portable_exp(typingctx, x):
 
 # ------------------------------------------------------------------------------ C / CUDA
 def c_source() -> str:
-    """C99 / CUDA source of ``bm_exp``, ``bm_expm1`` and ``bm_exprel`` (double): the same bits
-    as the NumPy and Numba functions when compiled with ``-ffp-contract=off`` (gcc/clang) or
-    ``--fmad=false`` (nvcc/NVRTC)."""
+    """C99 / CUDA source of ``bm_exp``, ``bm_expm1``, ``bm_exprel`` and ``bm_tanh`` (double):
+    the same bits as the NumPy and Numba functions when compiled with ``-ffp-contract=off``
+    (gcc/clang) or ``--fmad=false`` (nvcc/NVRTC)."""
+    from .tanh import HUGE, TINY
+
     sbits = ",\n    ".join(", ".join(f"0x{int(v):016x}u" for v in SBITS[j:j + 4])
                            for j in range(0, N, 4))
     tail = ",\n    ".join(", ".join(float(v).hex() for v in TAIL[j:j + 4]) for j in range(0, N, 4))
@@ -306,6 +308,17 @@ BM_EXP_FN double bm_expm1(double x)
 BM_EXP_FN double bm_exprel(double z)
 {{
     return z == 0.0 ? 1.0 : bm_expm1(z) / z;
+}}
+
+/* tanh (brainmass_dsl/libm/tanh.py) */
+BM_EXP_FN double bm_tanh(double x)
+{{
+    double a = x < 0.0 ? -x : x;
+    double e = bm_expm1(a + a);
+    double t = e / (e + 2.0);
+    if (a > {h(HUGE)}) t = 1.0;
+    if (x < 0.0) t = -t;
+    return a < {h(TINY)} ? x : t;
 }}
 #endif
 """

@@ -13,8 +13,8 @@ from ...ir.analysis import CALLS, schedule_calls_early
 from ...ir.functions import exprel
 from .printer import NumbaPrinter, identifier
 
-#: the functions printed as libm calls (`exp` and `exprel` are inline code: libm/)
-LIBM_CALLS = tuple(f for f in CALLS if f not in (sp.exp, exprel))
+#: the functions printed as libm calls (`exp`, `exprel`, `tanh` are inline code: libm/)
+LIBM_CALLS = tuple(f for f in CALLS if f not in (sp.exp, exprel, sp.tanh))
 
 
 @lru_cache(maxsize=1)

@@ -1,5 +1,5 @@
 """SymPy -> Python expression text that Numba compiles (math.* functions, no NumPy calls;
-`exp` and `exprel` are the portable, inline functions of `brainmass_dsl.libm`).
+`exp`, `exprel` and `tanh` are the portable, inline functions of `brainmass_dsl.libm`).
 
 The printer knows no model: it maps IR symbols to identifiers through `names` and prints
 the few IR functions (`exprel`, `Piecewise`, `Min`/`Max`, `Heaviside`, `sign`) it must.
@@ -16,7 +16,7 @@ from sympy.printing.pycode import PythonCodePrinter
 RESERVED = frozenset({"math", "np", "njit", "prange", "numba", "min", "max", "abs", "range",
                       "float", "int", "len", "print", "exprel", "maximum", "minimum",
                       "first_nonfinite", "fast_normal", "fast_normal_pair", "portable_exp",
-                      "portable_exprel",
+                      "portable_exprel", "portable_tanh",
                       "True", "False", "None", "t", "dt"}) | frozenset(keyword.kwlist)
 
 
@@ -61,6 +61,10 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_exp(self, expr):
         """exp -> brainmass_dsl.libm.portable_exp: inline code, the same bits on every backend."""
         return f"portable_exp({self._print(expr.args[0])})"
+
+    def _print_tanh(self, expr):
+        """tanh -> brainmass_dsl.libm.portable_tanh (inline, same bits on every backend)."""
+        return f"portable_tanh({self._print(expr.args[0])})"
 
     def _print_exprel(self, expr):
         """exprel -> brainmass_dsl.libm.portable_exprel (inline, same bits on every backend)."""
