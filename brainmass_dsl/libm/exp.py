@@ -193,17 +193,27 @@ def emit_exp(builder: ir.IRBuilder, x: ir.Value) -> ir.Value:
     return out
 
 
-@intrinsic
-def portable_exp(typingctx, x):
-    """e**x (float64) in njit code, emitted inline; the same bits as ``portable_exp_numpy``."""
-    if not isinstance(x, (types.Float, types.Integer, types.Boolean)):
-        return None
+def float64_intrinsic(name: str, emit, doc: str):
+    """A Numba intrinsic `name(x) -> float64` whose body is `emit(builder, x as double)`:
+    the IR is written at each call site (no call, and nothing for Numba to type or inline)."""
+    def typer(typingctx, x):
+        if not isinstance(x, (types.Float, types.Integer, types.Boolean)):
+            return None
 
-    def codegen(context, builder, signature, args):
-        xd = context.cast(builder, args[0], signature.args[0], types.float64)
-        return emit_exp(builder, xd)
+        def codegen(context, builder, signature, args):
+            return emit(builder, context.cast(builder, args[0], signature.args[0],
+                                              types.float64))
 
-    return types.float64(x), codegen
+        return types.float64(x), codegen
+
+    typer.__name__ = typer.__qualname__ = name
+    typer.__doc__ = doc
+    return intrinsic(typer)
+
+
+portable_exp = float64_intrinsic(
+    "portable_exp", emit_exp,
+    "e**x (float64) in njit code, emitted inline; the same bits as ``portable_exp_numpy``.")
 
 
 # ------------------------------------------------------------------------------ C / CUDA

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba.core import types
-from numba.extending import intrinsic
 
-from .exp import MAIN_LIMIT, emit_exp, emit_reduction, portable_exp_numpy, reduce_numpy
+from .exp import (MAIN_LIMIT, emit_exp, emit_reduction, float64_intrinsic, portable_exp_numpy,
+                  reduce_numpy)
 
 
 # ------------------------------------------------------------------------------ NumPy
@@ -77,30 +76,17 @@ def emit_expm1(builder: ir.IRBuilder, x: ir.Value) -> ir.Value:
     return out
 
 
-@intrinsic
-def portable_expm1(typingctx, x):
-    """e**x - 1 (float64) in njit code, emitted inline; the bits of ``portable_expm1_numpy``."""
-    if not isinstance(x, (types.Float, types.Integer, types.Boolean)):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return emit_expm1(builder, context.cast(builder, args[0], signature.args[0],
-                                                types.float64))
-
-    return types.float64(x), codegen
+def emit_exprel(builder: ir.IRBuilder, z: ir.Value) -> ir.Value:
+    """LLVM IR for (e**z - 1)/z, 1 at z = 0 (double): ``portable_exprel_numpy``."""
+    f64 = ir.DoubleType()
+    q = builder.fdiv(emit_expm1(builder, z), z)
+    zero = builder.fcmp_ordered("==", z, ir.Constant(f64, 0.0))
+    return builder.select(zero, ir.Constant(f64, 1.0), q)
 
 
-@intrinsic
-def portable_exprel(typingctx, z):
-    """(e**z - 1)/z, exprel(0) = 1 (float64), inline; the bits of ``portable_exprel_numpy``."""
-    if not isinstance(z, (types.Float, types.Integer, types.Boolean)):
-        return None
-
-    def codegen(context, builder, signature, args):
-        f64 = ir.DoubleType()
-        zd = context.cast(builder, args[0], signature.args[0], types.float64)
-        q = builder.fdiv(emit_expm1(builder, zd), zd)
-        zero = builder.fcmp_ordered("==", zd, ir.Constant(f64, 0.0))
-        return builder.select(zero, ir.Constant(f64, 1.0), q)
-
-    return types.float64(z), codegen
+portable_expm1 = float64_intrinsic(
+    "portable_expm1", emit_expm1,
+    "e**x - 1 (float64) in njit code, inline; the same bits as ``portable_expm1_numpy``.")
+portable_exprel = float64_intrinsic(
+    "portable_exprel", emit_exprel,
+    "(e**z - 1)/z, 1 at z = 0 (float64), inline; the bits of ``portable_exprel_numpy``.")

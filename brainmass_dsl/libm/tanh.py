@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba.core import types
-from numba.extending import intrinsic
 
+from .exp import float64_intrinsic
 from .expm1 import emit_expm1, portable_expm1_numpy
 
 TINY = 2.0**-28   # below: tanh(x) = x
@@ -54,14 +53,6 @@ def emit_tanh(builder: ir.IRBuilder, x: ir.Value) -> ir.Value:
     return builder.select(builder.fcmp_ordered("<", a, ir.Constant(f64, TINY)), x, t)
 
 
-@intrinsic
-def portable_tanh(typingctx, x):
-    """tanh (float64) in njit code, emitted inline; the same bits as ``portable_tanh_numpy``."""
-    if not isinstance(x, (types.Float, types.Integer, types.Boolean)):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return emit_tanh(builder, context.cast(builder, args[0], signature.args[0],
-                                               types.float64))
-
-    return types.float64(x), codegen
+portable_tanh = float64_intrinsic(
+    "portable_tanh", emit_tanh,
+    "tanh (float64) in njit code, emitted inline; the same bits as ``portable_tanh_numpy``.")
