@@ -33,6 +33,7 @@ CODES = {
     "NMM119": "member not allowed in this block",
     "NMM120": "duplicate block",
     "NMM121": "cycle in extends",
+    "NMM122": "name reserved for the compiler (begins with _ or contains __)",
     # ---- dimensions
     "NMM201": "terms of different dimensions",
     "NMM202": "dimensional argument to a function that needs a pure number",

@@ -119,6 +119,28 @@ def jacobian_diagonal_through_lets(model: ModelIR) -> Tuple[List[Assign], Dict[s
     return kept[::-1], out
 
 
+# ------------------------------------------------------------------ temporaries
+def fresh_symbols(prefix: str, body: Sequence[Assign], *more: Iterable[sp.Symbol]):
+    """Temporaries `<prefix>0, <prefix>1, ...` numbered past every name that `body` (its
+    targets and the symbols it reads) and `more` already use, so a temporary never takes
+    the name of a quantity, whatever names reach the IR (the front end also refuses user
+    names that begin with `_`: NMM122).
+
+    >>> h0, x = sp.symbols("_h0 x", real=True)
+    >>> next(fresh_symbols("_h", [Assign(x, h0 * x)]))
+    _h1
+    """
+    taken = {str(s) for a in body for s in (a.target, *a.expr.free_symbols)}
+    for group in more:
+        taken |= {str(s) for s in group}
+    n = 0
+    while True:
+        name = f"{prefix}{n}"
+        n += 1
+        if name not in taken:
+            yield sp.Symbol(name, real=True)
+
+
 # ------------------------------------------------------------------ CSE and hoisting
 def hoist(body: Sequence[Assign], invariant: Iterable[sp.Symbol]) -> Tuple[List[Assign], List[Assign]]:
     """Split assignments into (loop-invariant prelude, per-step body), keeping order."""
@@ -158,7 +180,7 @@ def hoist_subexpressions(body: Sequence[Assign], invariant: Iterable[sp.Symbol],
     inv = set(invariant)
     prelude: List[Assign] = []
     memo: Dict[sp.Expr, sp.Symbol] = {}
-    names = sp.numbered_symbols(prefix, real=True)
+    names = fresh_symbols(prefix, body, inv)
 
     def temp(e: sp.Expr, force: bool = False) -> sp.Expr:
         if e.is_Atom or not isinstance(e, sp.Expr) or (_is_trivial(e) and not force):
@@ -202,7 +224,7 @@ def cse(body: Sequence[Assign], invariant: Iterable[sp.Symbol], prefix: str = "_
     try:
         with time_budget(budget_s):
             repl, reduced = sp.cse([a.expr for a in body],
-                                   symbols=sp.numbered_symbols(prefix, real=True),
+                                   symbols=fresh_symbols(prefix, body, inv),
                                    optimizations=None)
     except BudgetExceeded:
         return [], list(body)
@@ -276,7 +298,7 @@ def schedule_calls_early(body: Sequence[Assign], prefix: str = "_f",
     >>> [str(a.expr) for a in schedule_calls_early([Assign(k1, w + sp.sin(k2))])]
     ['sin(k2)', '_f0 + Piecewise((log(x), x > 0), (0, True))']
     """
-    names = sp.numbered_symbols(prefix, real=True)
+    names = fresh_symbols(prefix, body)
     memo: Dict[sp.Expr, sp.Symbol] = {}
     calls: List[Assign] = []
 

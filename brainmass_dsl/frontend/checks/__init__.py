@@ -10,11 +10,11 @@ from typing import Dict, Optional
 
 from ..diagnostics import DiagnosticBag
 from . import (block_members, bounds, constants, coupling_shape, delays, dimensions, duplicates,
-               equations, function_calls, let_cycles, metadata, noise_placement, undefined_names,
-               unit_literals, unused)
+               equations, function_calls, let_cycles, metadata, noise_placement, reserved_names,
+               undefined_names, unit_literals, unused)
 from .context import BlockContext
 
-RULES = [block_members, duplicates, unit_literals, undefined_names, equations, let_cycles,
+RULES = [block_members, duplicates, reserved_names, unit_literals, undefined_names, equations, let_cycles,
          function_calls, noise_placement, coupling_shape, constants, metadata, delays, bounds,
          dimensions, unused]
 
