@@ -82,9 +82,10 @@ def render_nodes(rb: ResolvedBlock, integrator: str, key: str, program=None, wir
     """Generate the module text (lowering, integration, printing)."""
     from .backends.numba.codegen import render_nodes_module
     from .integrators.step import build_step
+    from .plan.kernel import plan_nodes
 
     step = build_step(lower_wired(rb, program, wiring), integrator)
-    return render_nodes_module(step, cache_key=key, version=__version__)
+    return render_nodes_module(plan_nodes(step), cache_key=key, version=__version__)
 
 
 def compile_nodes(rb: ResolvedBlock, integrator: Optional[str] = None, *,
@@ -141,8 +142,8 @@ def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
 def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,
                    wiring=()) -> str:
     from .backends.numba.codegen import render_network_module
-    from .integrators.step import build_step
     from .ir.lower import lower_coupling
+    from .plan.kernel import plan_network
     from .ir.network import CouplingTerm, build_network_ir, coupling_input_symbol, separate
 
     node = lower_wired(node_rb, program, wiring)
@@ -154,8 +155,8 @@ def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key:
         built.append(CouplingTerm(t.name, c, coupled, t.coupled, cfactor, t.target, 1.0,
                                   coupling_input_symbol(k), separate(c.pre, c.x_i, c.x_j)))
     net = build_network_ir(node, built)
-    step = build_step(net.node, integrator, extra_varying=net.extra_varying)
-    return render_network_module(net, step, cache_key=key, version=__version__)
+    return render_network_module(plan_network(net, integrator), cache_key=key,
+                                 version=__version__)
 
 
 def compile_network(node_rb: ResolvedBlock, integrator: Optional[str], terms, *,

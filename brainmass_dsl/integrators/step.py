@@ -66,8 +66,21 @@ def _varying(model: ModelIR, extra: Set[sp.Symbol]) -> Set[sp.Symbol]:
 
 
 def build_step(model: ModelIR, scheme, *, extra_varying: Sequence[sp.Symbol] = (),
-               optimise: bool = True) -> StepIR:
-    """The Step IR of one step of `scheme` (a name or Scheme) for `model`."""
+               pre_step: Sequence[Assign] = (), optimise: bool = True) -> StepIR:
+    """The Step IR of one step of `scheme` (a name or Scheme) for `model`: the raw step,
+    then (`optimise`) the `optimise_step` pass.
+
+    `pre_step`: assignments computed once at the start of the step, before any stage (a
+    network's coupling receivers: coupling is held over the stages); `extra_varying`: the
+    symbols they read that change every step."""
+    step = raw_step(model, scheme, extra_varying=extra_varying, pre_step=pre_step)
+    return optimise_step(step) if optimise else step
+
+
+def raw_step(model: ModelIR, scheme, *, extra_varying: Sequence[sp.Symbol] = (),
+             pre_step: Sequence[Assign] = ()) -> StepIR:
+    """One step of `scheme` as written by the scheme, with no optimisation: every let and
+    stage in order, the prelude empty. The form a differentiation pass reads."""
     scheme = get(scheme) if isinstance(scheme, str) else scheme
     check_compatible(model, scheme)
     dt = sym("dt")
@@ -75,13 +88,13 @@ def build_step(model: ModelIR, scheme, *, extra_varying: Sequence[sp.Symbol] = (
     z = tuple(sp.Symbol(f"_z{k}", real=True) for k in range(len(model.noises)))
     zmap = dict(zip(model.noises, z))
     params = {q.symbol for q in model.parameters}
-    varying = _varying(model, set(extra_varying))
+    varying = _varying(model, set(extra_varying) | {a.target for a in pre_step})
     varying_lets = set()
     for let in model.lets:
         if let.expr.free_symbols & (varying | varying_lets):
             varying_lets.add(let.symbol)
 
-    body: List[Assign] = []
+    body: List[Assign] = list(pre_step)
     # loop-invariant lets keep their own names and are computed once
     for let in model.lets:
         if let.symbol not in varying_lets:
@@ -157,19 +170,23 @@ def build_step(model: ModelIR, scheme, *, extra_varying: Sequence[sp.Symbol] = (
                        for i, b in enumerate(scheme.b) if b != 0), sp.Integer(0))
             new_state[q.name] = _finish(body, q, q.symbol + dt * acc + incr[q.name])
 
-    invariant = params | {dt}
-    if optimise:
-        prelude, rest = hoist(body, invariant)
-        inv = invariant | {a.target for a in prelude}
-        pre2, rest = hoist_subexpressions(rest, inv)
-        prelude += pre2
-        inv |= {a.target for a in pre2}
-        pre3, rest = cse(rest, inv)
-        prelude += pre3
-    else:
-        prelude, rest = [], list(body)
-    return StepIR(model, scheme, dt, z, prelude, rest, new_state,
-                  invariant | {a.target for a in prelude})
+    return StepIR(model, scheme, dt, z, [], body, new_state, params | {dt})
+
+
+def optimise_step(step: StepIR) -> StepIR:
+    """The optimisation pass over a raw step: loop-invariant assignments move to the
+    prelude, then invariant subexpressions (hoisting), then common subexpressions (CSE).
+    The same values; fewer operations per step."""
+    invariant = set(step.invariant)
+    prelude, rest = hoist(step.prelude + step.body, invariant)
+    inv = invariant | {a.target for a in prelude}
+    pre2, rest = hoist_subexpressions(rest, inv)
+    prelude += pre2
+    inv |= {a.target for a in pre2}
+    pre3, rest = cse(rest, inv)
+    prelude += pre3
+    return StepIR(step.model, step.scheme, step.dt, step.noise_z, prelude, rest,
+                  step.new_state, invariant | {a.target for a in prelude})
 
 
 def _finish(body: List[Assign], q, update: sp.Expr) -> sp.Symbol:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..compiler import compile_nodes
 from ..integrators.schemes import DEFAULT, get as get_scheme
+from ..plan import signature
 from . import environ
 from .values import broadcast_param, magnitude_in
 
@@ -318,7 +319,8 @@ class Model:
             lags[d] = np.rint(lag_ms / dt).astype(np.int64)
         # + check_every - 1 rows: the kernel re-runs up to that many steps from a checkpoint
         # when it finds a non-finite state, and needs the older values still in the buffer
-        length = int(lags.max()) + self._meta.get("check_every", 1) if len(delays) else 1
+        length = (signature.ring_rows(int(lags.max()), self._meta.get("check_every", 1))
+                  if len(delays) else 1)
         hist = np.empty((len(delays), length, batch, self.n_nodes))
         for d, spec in enumerate(delays):
             hist[d] = self._state[self._state_index[spec["state"]]][None]
@@ -343,9 +345,11 @@ class Model:
         if parallel is None:
             parallel = B * N >= 64
         run = self.kernel.runner(parallel)
-        run(self._state, params, inputs, in_tstride, np.uint64(seed & (2 ** 64 - 1)), int(batch0),
-            self._step, n_steps, float(dt), rec, rec_pos, n_transient, sample_every,
-            self._lags, self._hist, status, int(noise_substeps))
+        run(*signature.pack("nodes", dict(
+            state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
+            batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
+            n_transient=n_transient, sample_every=sample_every, lags=self._lags,
+            hist=self._hist, status=status, nsub=noise_substeps)))
         return status
 
     def update(self, *args, **inputs):

@@ -20,13 +20,14 @@ import numpy as np
 from ..compiler import TermSpec, compile_network
 from ..frontend import load_program
 from ..frontend.library import index
+from ..plan import signature
 from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
                            square_matrix)
 from .model import Model
 from .values import broadcast_param, magnitude_in
 
 #: steps per kernel call: the history windows hold max lag + 1 + SUB_STEPS rows
-SUB_STEPS = 2048
+SUB_STEPS = signature.SUB_STEPS
 
 
 @dataclass
@@ -380,7 +381,7 @@ class Network(Model):
                              "network run; re-initialise the states (init_states=True)")
         windows = []
         for k, e in enumerate(edges):
-            rows = e.max_lag + 1 + n_steps
+            rows = signature.window_rows(e.max_lag, n_steps)
             old = None if self._windows is None else self._windows[k]
             if old is None or old.shape[1] < rows * N:
                 w = np.zeros((B, rows * N))
@@ -394,14 +395,19 @@ class Network(Model):
         if parallel is None:
             parallel = B > 1
         run = self.kernel.runner(parallel)
-        args = []
+        terms = []
         for term_meta, e, w in zip(self._meta["coupling_terms"], edges, windows):
-            long, short = (e.all_short(N) if term_meta.get("per_edge") else e.split(N, 8))
-            args += [*long, *short, e.rowsum, w, e.max_lag]
-        run(self._state, params, inputs, in_tstride, np.uint64(seed & (2 ** 64 - 1)), int(batch0),
-            self._step, n_steps, float(dt), rec, rec_pos, n_transient, sample_every,
-            self._lags, self._hist, status, int(noise_substeps), cparams,
-            int(fill), *args)
+            long, short = (e.all_short(N) if term_meta.get("per_edge")
+                           else e.split(N, signature.COUPLING_BLOCK))
+            terms.append(dict(zip(("lptr", "lw", "loff"), long), **dict(
+                zip(("sptr", "sw", "soff"), short)), rowsum=e.rowsum, cwin=w,
+                maxlag=e.max_lag))
+        run(*signature.pack("network", dict(
+            state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
+            batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
+            n_transient=n_transient, sample_every=sample_every, lags=self._lags,
+            hist=self._hist, status=status, nsub=noise_substeps, cparams=cparams, fill=fill),
+            terms))
         return status
 
     def __getattr__(self, name: str):

@@ -1,20 +1,28 @@
-"""Render the Step IR into a Numba module (text) with the Jinja2 templates in templates/numba/."""
+"""Print a kernel plan (`brainmass_dsl.plan`) into a Numba module with the Jinja2 templates
+in templates/numba/. This module prints; it decides nothing about the model, the coupling
+or the scheme: those are assignments in the plan, and the templates lay out loops and memory.
+"""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 import jinja2
 import sympy as sp
 
 from ..._resources import data_dir
-from ...integrators.step import StepIR
 from ...ir.analysis import CALLS, schedule_calls_early
 from ...ir.functions import exprel
+from ...plan import signature
+from ...plan.kernel import KernelPlan
+from ...plan.noise import NoiseDraw
 from .printer import NumbaPrinter, identifier
 
 #: the functions printed as libm calls (`exp`, `exprel`, `tanh` are inline code: libm/)
 LIBM_CALLS = tuple(f for f in CALLS if f not in (sp.exp, exprel, sp.tanh))
+
+#: steps between the independent-nodes kernel's tests for non-finite states (at most)
+CHECK_EVERY = signature.CHECK_EVERY
 
 
 @lru_cache(maxsize=1)
@@ -24,8 +32,9 @@ def environment() -> jinja2.Environment:
                               lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def _names(step: StepIR) -> Dict[str, str]:
-    m = step.model
+def _names(plan: KernelPlan) -> Dict[str, str]:
+    """IR symbol name -> identifier in the generated code."""
+    m = plan.model
     names = {}
     for q in (*m.parameters, *m.states, *m.inputs):
         ident = identifier(q.symbol.name)
@@ -35,32 +44,11 @@ def _names(step: StepIR) -> Dict[str, str]:
         names[let.name] = names[let.symbol.name] = identifier(let.symbol.name)
     for d in m.delays:
         names[d.symbol.name] = identifier(d.symbol.name)
+    for c in plan.couplings:
+        for _q, s in c.params:
+            names[s.name] = s.name
+        names[c.term.input_symbol.name] = c.term.input_symbol.name
     return names
-
-
-def _output_lines(m, names: Dict[str, str], *, sampled: bool) -> Tuple[List[str], List[str]]:
-    """(let lines, one expression per output) as text. The lets the outputs read are computed
-    again (as `_ol_<let>`, in dependency order) from the values at the recorded time, and
-    the outputs read them: inlining them instead would repeat shared lets and let SymPy
-    merge powers of nested lets into overflowing ones. An output with white noise `xi` (a
-    noise process) reads this step's normal `_zk` as xi = z / sqrt(dt) when `sampled`, else
-    xi's mean, 0 (the instantaneous `outputs_now`, where no step has been drawn)."""
-    own = dict(names)
-    for k, name in enumerate(m.noises):
-        own[name] = f"(_z{k} / math.sqrt(dt))" if sampled else "0.0"
-    needed = set().union(*(o.expr.free_symbols for o in m.outputs)) if m.outputs else set()
-    lets = []
-    for let in reversed(m.lets):                   # dependency order: users after uses
-        if let.symbol in needed:
-            lets.append(let)
-            needed |= let.expr.free_symbols
-    lets.reverse()
-    for let in lets:
-        own[let.symbol.name] = f"_ol_{identifier(let.symbol.name)}"
-    printer = NumbaPrinter(own)
-    return ([f"{own[let.symbol.name]} = {printer.doprint(let.expr)}  # let {let.name}"
-             for let in lets],
-            [printer.doprint(o.expr) for o in m.outputs])
 
 
 def _lines(assigns, printer: NumbaPrinter) -> List[str]:
@@ -72,71 +60,53 @@ def _lines(assigns, printer: NumbaPrinter) -> List[str]:
     return out
 
 
-def noise_lines(n_noises: int, node: str = "_n") -> List[str]:
-    """Draw the step's standard normals: one Philox call per pair of noise sources.
-
-    With `_nsub > 1` each step's normal is the normalised sum of `_nsub` normals of a finer
-    counter grid (step g covers fine steps g*_nsub ... g*_nsub + _nsub - 1): runs at dt and at
-    dt*_nsub then follow the same Brownian path (used for strong-convergence studies).
-    """
-    if not n_noises:
-        return []
-    zs = [f"_z{k}" for k in range(n_noises)]
-    lines = ["if _nsub == 1:"]
-    lines += ["    " + x for x in _draws("_g", zs, node)]
-    lines += ["else:"]
-    lines += [f"    {z} = 0.0" for z in zs]
-    lines += ["    for _j in range(_nsub):"]
-    tmp = [f"_a{k}" for k in range(n_noises)]
-    lines += ["        " + x for x in _draws("_g * _nsub + _j", tmp, node)]
-    lines += [f"        {z} += {a}" for z, a in zip(zs, tmp)]
-    lines += ["    _sq = math.sqrt(_nsub)"]
-    lines += [f"    {z} /= _sq" for z in zs]
-    return lines
-
-
-def _draws(step: str, targets: List[str], node: str) -> List[str]:
+def draw_lines(draw: NoiseDraw, step: str, node: str, targets=None) -> List[str]:
+    """One Philox call per pair of the step's normals (`targets`: other names for them)."""
+    names = targets or [z.name for z in draw.targets]
     lines = []
-    for k in range(0, len(targets), 2):
-        if k + 1 < len(targets):
-            lines.append(f"{targets[k]}, {targets[k + 1]} = fast_normal_pair(_seed, {step}, "
-                         f"_batch0 + _b, {node}, {k // 2})")
+    k = 0
+    for stream, pair in draw.pairs():
+        if len(pair) == 2:
+            lines.append(f"{names[k]}, {names[k + 1]} = fast_normal_pair(_seed, {step}, "
+                         f"_batch0 + _b, {node}, {stream})")
         else:
-            lines.append(f"{targets[k]} = fast_normal(_seed, {step}, _batch0 + _b, {node}, {k})")
+            lines.append(f"{names[k]} = fast_normal(_seed, {step}, _batch0 + _b, {node}, "
+                         f"{stream})")
+        k += len(pair)
     return lines
 
 
-def finite_check(step: StepIR, names: Dict[str, str]) -> List[str]:
+def substep_lines(draw: NoiseDraw, node: str) -> List[str]:
+    """The normals as normalised sums over `_nsub` steps of a finer counter grid."""
+    zs = [z.name for z in draw.targets]
+    tmp = [f"_a{k}" for k in range(len(zs))]
+    lines = [f"{z} = 0.0" for z in zs]
+    lines += ["for _j in range(_nsub):"]
+    lines += ["    " + x for x in draw_lines(draw, "_g * _nsub + _j", node, tmp)]
+    lines += [f"    {z} += {a}" for z, a in zip(zs, tmp)]
+    lines += ["_sq = math.sqrt(_nsub)"]
+    lines += [f"{z} /= _sq" for z in zs]
+    return lines
+
+
+def noise_lines(draw: NoiseDraw, node: str = "_n") -> List[str]:
+    """Draw the step's normals: on the step's counter, or (`_nsub > 1`) on a finer grid."""
+    if not len(draw):
+        return []
+    lines = ["if _nsub == 1:"]
+    lines += ["    " + x for x in draw_lines(draw, "_g", node)]
+    lines += ["else:"]
+    lines += ["    " + x for x in substep_lines(draw, node)]
+    return lines
+
+
+def finite_check(plan: KernelPlan, names: Dict[str, str]) -> List[str]:
     """`_bad = i` for the first state whose next value is not finite (NaN-safe test)."""
     lines = []
-    for i, q in enumerate(step.model.states):
+    for i, q in enumerate(plan.model.states):
         lines.append(f"{'el' if i else ''}if not (abs({names[q.name + '__next']}) < math.inf):")
         lines.append(f"    _bad = {i}")
     return lines
-
-
-#: steps between the independent-nodes kernel's tests for non-finite states (at most)
-CHECK_EVERY = 64
-
-
-def metadata(step: StepIR) -> dict:
-    """What the runtime needs to call the kernel without SymPy (stored in the module)."""
-    m = step.model
-
-    def q(x):
-        return {"name": x.name, "default": x.default, "unit": x.unit_text, "factor": x.factor,
-                "lo": x.lo, "hi": x.hi, "doc": x.doc, "dim": str(x.dim)}
-
-    return {"model": m.name, "category": m.category, "source_file": m.source_file,
-            "source_hash": m.source_hash, "doc": m.doc, "aliases": list(m.aliases),
-            "scheme": step.scheme.name, "noise_kind": step.noise_kind,
-            "states": [q(x) for x in m.states], "parameters": [q(x) for x in m.parameters],
-            "inputs": [q(x) for x in m.inputs],
-            "outputs": [{"name": o.name, "unit": o.unit, "factor": o.factor, "doc": o.doc}
-                        for o in m.outputs],
-            "noises": list(m.noises), "delays": [{"state": d.state, "lag": d.lag}
-                                                 for d in m.delays],
-            "couples": m.couples is not None, "check_every": CHECK_EVERY}
 
 
 def meta_literal(meta: dict) -> str:
@@ -158,127 +128,83 @@ def meta_literal(meta: dict) -> str:
     return text
 
 
-def render_nodes_module(step: StepIR, *, cache_key: str, version: str) -> str:
-    """The module text of the independent-nodes kernel `run` for `step`."""
-    m = step.model
-    names = _names(step)
+def signature_lines(plan: KernelPlan, indent: str = "        ") -> str:
+    """The kernel's parameter list from `plan.args`, wrapped for reading."""
+    names = [a.name for a in plan.args]
+    rows, row = [], []
+    for n in names:
+        row.append(n)
+        if len(", ".join(row)) > 80:
+            rows.append(", ".join(row))
+            row = []
+    if row:
+        rows.append(", ".join(row))
+    return (",\n" + indent).join(rows)
+
+
+def _common(plan: KernelPlan, *, cache_key: str, version: str) -> dict:
+    m = plan.model
+    names = _names(plan)
     printer = NumbaPrinter(names)
-    return environment().get_template("numba/module.py.j2").render(
+    s = plan.sampling
+    return dict(
         version=version, source_file=m.source_file, model_name=m.name,
-        source_hash=m.source_hash, kernel_kind="independent nodes", scheme=step.scheme,
-        cache_key=cache_key, states=m.states, params=m.parameters, inputs=m.inputs,
-        outputs=m.outputs, noises=m.noises, delays=m.delays, names=names,
-        prelude=_lines(step.prelude, printer),
-        body=_lines(schedule_calls_early(step.body, functions=LIBM_CALLS), printer),
-        noise_lines=noise_lines(len(m.noises)),
-        outputs_sampled=_output_lines(m, names, sampled=True),
-        outputs_now=_output_lines(m, names, sampled=False), n_states=len(m.states),
-        check_every=CHECK_EVERY,
-        meta_literal=meta_literal(metadata(step)))
+        source_hash=m.source_hash, scheme=plan.step.scheme, cache_key=cache_key,
+        states=m.states, params=m.parameters, inputs=m.inputs, outputs=m.outputs,
+        noises=m.noises, delays=m.delays, names=names, signature=signature_lines(plan),
+        prelude=_lines(plan.step.prelude, printer),
+        prelude_targets=[printer._print(a.target) for a in plan.step.prelude],
+        body=_lines(schedule_calls_early(plan.step.body, functions=LIBM_CALLS), printer),
+        record_lets=_lines(s.lets, printer),
+        record_values=[(row, printer.doprint(e)) for row, e in s.values],
+        now_lets=_lines(plan.outputs_now[0], printer),
+        now_values=[printer.doprint(e) for e in plan.outputs_now[1]],
+        n_states=len(m.states), check_every=plan.check_every,
+        meta_literal=meta_literal(plan.meta), printer=printer)
 
 
-def _network_lines(net, step: StepIR, names: Dict[str, str]):
-    """Everything the network template prints for the coupling terms."""
-    node = net.node
-    printer = NumbaPrinter(names)
-    state_syms = {q.symbol: q for q in node.states}
-    param_syms = {q.symbol: q for q in node.parameters}
-    out = {k: [] for k in ("t_states", "t_params", "t_coupled", "t_store", "t_generic", "t_a",
-                           "t_b", "t_pre", "t_post", "cnames", "cparam_index")}
-    offset = 0
-    for k, t in enumerate(net.terms):
-        c = t.coupling
-        cn = {q.name: f"{identifier(t.name)}__{identifier(q.name)}" for q in c.parameters}
-        cidx = {q.name: offset + i for i, q in enumerate(c.parameters)}
-        offset += len(c.parameters)
-        cnames = dict(names)
-        cnames.update({q.symbol.name: cn[q.name] for q in c.parameters})
-        cnames.update({c.x_i.name: "_xi", c.x_j.name: "_xj", c.s.name: "_ssum",
-                       c.n_nodes.name: "_Nf"})
-        cp = NumbaPrinter(cnames)
-        lets = {let.symbol: let.expr for let in c.lets}
+def render_nodes_module(plan: KernelPlan, *, cache_key: str, version: str) -> str:
+    """The module text of the independent-nodes kernel `run` for `plan`."""
+    ctx = _common(plan, cache_key=cache_key, version=version)
+    return environment().get_template("numba/module.py.j2").render(
+        kernel_kind="independent nodes", noise_lines=noise_lines(plan.noise), **ctx)
 
-        def expand(e):
-            for _ in range(len(lets) + 1):
-                e = e.xreplace(lets)
-            return e
-        coupled = node.expand_lets(t.coupled)
-        out["t_states"].append([state_syms[s] for s in sorted(coupled.free_symbols, key=str)
-                                if s in state_syms])
-        out["t_params"].append([param_syms[s] for s in sorted(coupled.free_symbols, key=str)
-                                if s in param_syms])
-        out["t_coupled"].append(printer.doprint(coupled))
-        pre, post = expand(c.pre), expand(c.post)
-        if t.separable is None:
-            out["t_generic"].append(True)
-            out["t_store"].append("_xj")
-            out["t_pre"].append(cp.doprint(pre))
-            out["t_a"].append("0.0")
-            out["t_b"].append("1.0")
-        else:
-            a, b, g = (expand(x) for x in t.separable)
-            out["t_generic"].append(False)
-            out["t_store"].append(cp.doprint(g))
-            out["t_pre"].append("")
-            out["t_a"].append(cp.doprint(a))
-            out["t_b"].append(cp.doprint(b))
-        out["t_post"].append(cp.doprint(post))
-        out["cnames"].append(cn)
-        out["cparam_index"].append(cidx)
+
+def _term_context(plan: KernelPlan, printer: NumbaPrinter, names: Dict[str, str]) -> List[dict]:
+    """Per coupling term: what the network template prints (loads, assignments, values)."""
+    state_index = {q.name: i for i, q in enumerate(plan.model.states)}
+    param_index = {q.name: i for i, q in enumerate(plan.model.parameters)}
+    out, offset = [], 0
+    for c in plan.couplings:
+        states, params = c.sender_reads(plan.model)
+        cparams = [(s.name, offset + i) for i, (_q, s) in enumerate(c.params)]
+        offset += len(c.params)
+        used = set().union(*(a.expr.free_symbols for a in c.sender))
+        out.append({
+            "index": c.index, "name": c.name, "coupling": c.term.coupling.name,
+            "coupled_text": c.term.coupled_text, "target": c.term.target,
+            "per_edge": c.reduction.per_edge,
+            "sender_loads": [(names[q.name], "_xs", state_index[q.name]) for q in states]
+            + [(names[q.name], "_ps", param_index[q.name]) for q in params]
+            + [(n, "_cps", i) for n, i in cparams if any(s.name == n for s in used)],
+            "cparams": cparams,
+            "sender": _lines(c.sender, printer), "stored": printer._print(c.stored),
+            "receiver_first": _lines([c.receiver_first], printer),
+            "edge_value": printer.doprint(c.reduction.value),
+            "acc": printer._print(c.reduction.acc), "x_j": printer._print(c.reduction.x_j),
+            "rowsum": printer._print(c.rowsum),
+        })
     return out
 
 
-def _indent_noise(n: int) -> List[str]:
-    """The scalar draws of the network kernel (used only when _nsub > 1)."""
-    lines = []
-    zs = [f"_z{k}" for k in range(n)]
-    lines += [f"{z} = 0.0" for z in zs]
-    lines += ["for _j in range(_nsub):"]
-    tmp = [f"_a{k}" for k in range(n)]
-    lines += ["    " + x for x in _draws("_g * _nsub + _j", tmp, "_i")]
-    lines += [f"    {z} += {a}" for z, a in zip(zs, tmp)]
-    lines += ["_sq = math.sqrt(_nsub)"]
-    lines += [f"{z} /= _sq" for z in zs]
-    return lines
-
-
-def render_network_module(net, step: StepIR, *, cache_key: str, version: str) -> str:
-    """The module text of the fused network kernels for `net` (a NetworkIR) and `step`."""
-    m = net.node
-    names = _names(step)
-    for t in net.terms:
-        names[t.input_symbol.name] = t.input_symbol.name
-    printer = NumbaPrinter(names)
-    noisy = [o.name for o in m.outputs
-             if any(x.name in m.noises for x in o.expr.free_symbols)]
-    if noisy:
-        raise ValueError(f"output {noisy[0]!r} of {m.name} is white noise (it contains xi); a "
-                         "network records no white-noise outputs: wire the noise into an input "
-                         "(noise_<input>=...) or use a coloured process such as OUProcess")
-    meta = metadata(step)
-    meta["check_every"] = 1    # the fused network kernel tests every step
-    meta["coupling_terms"] = [{"name": t.name, "coupling": t.coupling.name, "target": t.target,
-                               "coupled": t.coupled_text, "per_edge": t.separable is None,
-                               "sender_params": sorted(
-                                   q.name for q in t.coupling.parameters
-                                   if t.separable is not None and q.symbol in
-                                   t.separable[2].free_symbols),
-                               "parameters": [{"name": q.name, "default": q.default,
-                                               "unit": q.unit_text, "factor": q.factor,
-                                               "doc": q.doc} for q in t.coupling.parameters]}
-                              for t in net.terms]
-    prelude_targets = [printer._print(a.target) for a in step.prelude]
+def render_network_module(plan: KernelPlan, *, cache_key: str, version: str) -> str:
+    """The module text of the fused network kernels for a network `plan`."""
+    ctx = _common(plan, cache_key=cache_key, version=version)
+    names, printer = ctx["names"], ctx["printer"]
     return environment().get_template("numba/network.py.j2").render(
-        version=version, source_file=m.source_file, model_name=m.name,
-        source_hash=m.source_hash, scheme=step.scheme, cache_key=cache_key, states=m.states,
-        params=m.parameters, inputs=m.inputs, outputs=m.outputs, delays=m.delays, names=names,
-        prelude=_lines(step.prelude, printer), prelude_targets=prelude_targets,
-        body=_lines(schedule_calls_early(step.body, functions=LIBM_CALLS), printer),
-        noise_lines=_indent_noise(len(m.noises)),
-        noise_count=len(m.noises),
-        outputs_now=_output_lines(m, names, sampled=False), n_states=len(m.states),
-        finite_check=finite_check(step, names),
-        meta_literal=meta_literal(meta), terms=net.terms,
-        state_index={q.name: i for i, q in enumerate(m.states)},
-        param_index={q.name: i for i, q in enumerate(m.parameters)},
-        **_network_lines(net, step, names))
+        noise_lines=substep_lines(plan.noise, "_i") if len(plan.noise) else [],
+        noise_count=len(plan.noise), finite_check=finite_check(plan, names),
+        terms=_term_context(plan, printer, names),
+        block=signature.COUPLING_BLOCK, noise_block=signature.NOISE_BLOCK,
+        state_index={q.name: i for i, q in enumerate(plan.model.states)},
+        param_index={q.name: i for i, q in enumerate(plan.model.parameters)}, **ctx)

@@ -21,9 +21,8 @@ RESERVED = frozenset({"math", "np", "njit", "prange", "numba", "min", "max", "ab
 
 
 def identifier(name: str) -> str:
-    """A safe Python identifier for a model name (`lambda` -> `lambda_`, `_x` -> `u_x`)."""
-    if name.startswith("_") and not name.startswith(("_k", "_c", "_h", "_f", "_z", "_J", "_d_")):
-        return "u" + name             # the compiler's own temporaries keep their names
+    """A safe Python identifier for an IR name (`lambda` -> `lambda_`). Names that begin
+    with `_` are the compiler's (a model's names cannot: NMM122) and are kept."""
     if name in RESERVED and name not in ("t", "dt"):
         return name + "_"
     return name
