@@ -56,6 +56,8 @@ NODE_ARGS: Tuple[Arg, ...] = (
     Arg("_hist", "f8", "(D, L, B, N)", "ring buffers of the delayed states"),
     Arg("_status", "i8", "(B, N, 2)", "(step + 1, state index) of the first non-finite value"),
     Arg("_nsub", "i8", "", "normals per step drawn on a finer counter grid (1: none)"),
+    Arg("_mean", "i8", "", "the recording monitor's kind: 0 every k-th step's value, 1 the sum "
+                           "of the values over each window of k steps (the runtime divides)"),
 )
 
 NETWORK_ARGS: Tuple[Arg, ...] = NODE_ARGS + (
@@ -104,7 +106,7 @@ def pack(kind: str, values: Mapping[str, object],
 
     >>> args = pack("nodes", {a.name[1:]: 0 for a in NODE_ARGS})
     >>> len(args), type(args[4]).__name__, type(args[8]).__name__
-    (17, 'uint64', 'float')
+    (18, 'uint64', 'float')
     """
     out = []
     given: Dict[str, object] = {"_" + k: v for k, v in values.items()}

@@ -330,7 +330,7 @@ class Model:
     def advance(self, n_steps: int, dt: float, inputs: np.ndarray, in_tstride: int, *,
                 rec: np.ndarray, rec_pos: np.ndarray, n_transient: int, sample_every: int,
                 seed: int, parallel: Optional[bool] = None, noise_substeps: int = 1,
-                batch0: int = 0) -> np.ndarray:
+                batch0: int = 0, average: bool = False) -> np.ndarray:
         """Run the kernel for `n_steps` from the model's current step; returns the status."""
         B, N = self._batch, self.n_nodes
         params = self.param_array(B)
@@ -349,7 +349,7 @@ class Model:
             state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
             batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
             n_transient=n_transient, sample_every=sample_every, lags=self._lags,
-            hist=self._hist, status=status, nsub=noise_substeps)))
+            hist=self._hist, status=status, nsub=noise_substeps, mean=average)))
         return status
 
     def update(self, *args, **inputs):

@@ -340,7 +340,7 @@ class Network(Model):
     def advance(self, n_steps: int, dt: float, inputs: np.ndarray, in_tstride: int, *,
                 rec: np.ndarray, rec_pos: np.ndarray, n_transient: int, sample_every: int,
                 seed: int, parallel: Optional[bool] = None, noise_substeps: int = 1,
-                batch0: int = 0) -> np.ndarray:
+                batch0: int = 0, average: bool = False) -> np.ndarray:
         B, N = self._batch, self.n_nodes
         params = self.param_array(B)
         if self._hist is None or self._hist_dt != dt:
@@ -356,7 +356,8 @@ class Network(Model):
                     status = self.advance(m, dt, part, in_tstride, rec=rec, rec_pos=rec_pos,
                                           n_transient=n_transient, sample_every=sample_every,
                                           seed=seed, parallel=parallel,
-                                          noise_substeps=noise_substeps, batch0=batch0)
+                                          noise_substeps=noise_substeps, batch0=batch0,
+                                          average=average)
                     if status[..., 0].any():
                         return status
                     done += m
@@ -406,7 +407,7 @@ class Network(Model):
             state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
             batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
             n_transient=n_transient, sample_every=sample_every, lags=self._lags,
-            hist=self._hist, status=status, nsub=noise_substeps, cparams=cparams, fill=fill),
+            hist=self._hist, status=status, nsub=noise_substeps, mean=average, cparams=cparams, fill=fill),
             terms))
         return status
 

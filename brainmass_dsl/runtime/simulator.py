@@ -172,7 +172,7 @@ class Simulator:
             batch_size=None, init_states: bool = True, seed: Optional[int] = None,
             progress: bool = True, chunk_steps: Optional[int] = None, jit: bool = True,
             noise_substeps: int = 1, batch_offset: int = 0,
-            parallel: Optional[bool] = None) -> Result:
+            parallel: Optional[bool] = None, average: bool = False) -> Result:
         """Simulate `duration` (ms or a time quantity); returns a `Result`.
 
         `seed` keys the counter-based noise (default: the model's seed). `noise_substeps=r`
@@ -180,6 +180,9 @@ class Simulator:
         same Brownian path as a run at dt (for convergence studies). `batch_offset` shifts the
         noise's batch index (a sweep split into batches draws the same noise as one run);
         `parallel` forces the threaded (True) or serial (False) kernel (default: by size).
+        `average=True` makes each sample the mean over its window of `sample_every` steps
+        (TVB's TemporalAverage), stamped at the end of the window; only complete windows are
+        kept. The default takes every `sample_every`-th step's value.
         """
         m = self.model
         dt = self.dt if self.dt is not None else environ.get_dt()
@@ -203,6 +206,10 @@ class Simulator:
         if k < 1:
             raise ValueError(f"sample_every must be >= 1, got {sample_every}")
         rows, funcs = self._monitors(monitors)
+        if average and (funcs or not jit):
+            raise ValueError("average=True is computed in the compiled kernel: give monitors "
+                             "by name (states and outputs), not as Python callables, and keep "
+                             "jit=True")
         if funcs or not jit:
             m._batch_offset = int(batch_offset)
             try:
@@ -210,7 +217,11 @@ class Simulator:
             finally:
                 m._batch_offset = 0
         B, N = m._batch, m.n_nodes
-        n_out = -(-(n_steps - n_tr) // k)
+        n_out = -(-(n_steps - n_tr) // k)      # slots written (the last may be a partial window)
+        n_keep = (n_steps - n_tr) // k if average else n_out
+        if n_keep < 1:
+            raise ValueError(f"average=True needs at least one complete window of sample_every="
+                             f"{k} steps after the transient ({n_steps - n_tr} steps)")
         R = len(rows)
         rec = np.zeros((n_out, R, B, N))
         rec_pos = np.full(len(m.state_names) + len(m.output_names), -1, dtype=np.int64)
@@ -235,14 +246,17 @@ class Simulator:
                 status = m.advance(size, dt, inp, stride, rec=rec, rec_pos=rec_pos,
                                    n_transient=step0 + n_tr, sample_every=k, seed=seed,
                                    noise_substeps=noise_substeps, batch0=batch_offset,
-                                   parallel=parallel)
+                                   parallel=parallel, average=average)
                 if status[..., 0].any():
                     from .errors import first_failure
 
                     step = first_failure(status)[0]
                     m._step = step
-                    n_ok = max(0, -(-(step - step0 - n_tr) // k))
-                    partial = self._result(rec[:n_ok], rows, rec_pos, dt, n_tr, k, n_ok, step0)
+                    # samples (or complete windows) that end before the failing step
+                    n_ok = max(0, (step - step0 - n_tr) // k if average
+                               else -(-(step - step0 - n_tr) // k))
+                    partial = self._result(rec[:n_ok], rows, rec_pos, dt, n_tr, k, n_ok, step0,
+                                           average)
                     raise diverged_error(m, status, dt, partial=partial)
                 m._step += size
                 done += size
@@ -251,10 +265,13 @@ class Simulator:
                     chunk = next_chunk(chunk, time.perf_counter() - started, cap)
         finally:
             bar.close()
-        return self._result(rec, rows, rec_pos, dt, n_tr, k, n_out, step0)
+        return self._result(rec, rows, rec_pos, dt, n_tr, k, n_keep, step0, average)
 
-    def _result(self, rec, rows, rec_pos, dt, n_tr, k, n_out, step0) -> Result:
+    def _result(self, rec, rows, rec_pos, dt, n_tr, k, n_out, step0, average=False) -> Result:
+        """The Result of `n_out` samples of `rec`; window sums become means (`average`)."""
         m = self.model
+        if average:
+            rec[:n_out] /= k
         data, units = {}, {}
         S = len(m.state_names)
         for name, row in rows:
@@ -266,13 +283,15 @@ class Simulator:
             shape = (arr.shape[0],) + ((m._batch_size,) if m._batch_size else ()) + m.in_size
             data[name] = arr.reshape(shape)
             units[name] = meta["unit"]
-        ts = RegularTimes(n_tr + 1 + step0, k, n_out, dt)
+        # a sample is stamped at the end of its step (of its window's last step, averaged)
+        ts = RegularTimes(n_tr + (k if average else 1) + step0, k, n_out, dt)
         output = None
         outs = [data[n] for n in m.output_names if n in data]
         if outs:
             output = outs[0] if len(outs) == 1 else tuple(outs)
         return Result(data, ts, units, meta={"model": m.name, "dt": dt, "method": m.method,
-                                              "batched": m._batch_size is not None},
+                                              "batched": m._batch_size is not None,
+                                              "average": bool(average)},
                       output=output)
 
     def _run_stepwise(self, n_steps, dt, n_tr, k, inputs, rows, funcs, seed) -> Result:
