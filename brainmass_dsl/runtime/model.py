@@ -68,6 +68,10 @@ class ParamView:
     def value(self):
         return self._model.get_param(self._name)
 
+    def set_value(self, value) -> None:
+        """Set the parameter (as brainstate's `Param.set_value`; checked like the constructor)."""
+        self._model.set_params(**{self._name: value})
+
     def __repr__(self):
         return f"<parameter {self._name} = {self.value()!r} of {self._model.name}>"
 
@@ -403,6 +407,42 @@ class Model:
         if name in self._output_index:
             return lambda **inp: self.outputs(**inp)[name]
         raise AttributeError(f"{self.name} has no state, parameter or output {name!r}")
+
+    #: attributes of the object itself, never taken for a quantity of the model
+    _OWN_ATTRIBUTES = frozenset({"in_size", "n_nodes", "name", "method", "kernel", "seed",
+                                 "node", "terms"})
+
+    def _quantity_kind(self, name: str) -> Optional[str]:
+        """'parameter', 'state', 'input' or 'output' if `model.<name> = v` would name one."""
+        d = self.__dict__
+        if (name.startswith("_") or name in d or name in self._OWN_ATTRIBUTES
+                or hasattr(type(self), name) or "_meta" not in d):
+            return None
+        for kind, index in (("parameter", "_param_index"), ("state", "_state_index"),
+                            ("input", "_input_index"), ("output", "_output_index")):
+            if name in d.get(index, ()):
+                return kind
+        return None
+
+    def __setattr__(self, name: str, value) -> None:
+        """`model.a = v` sets parameter `a` (checked as in the constructor); a state, input or
+        output cannot be assigned: the error says how to set it."""
+        kind = self._quantity_kind(name)
+        if kind is None:
+            object.__setattr__(self, name, value)
+        elif kind == "parameter":
+            self.set_params(**{name: value})
+        elif kind == "state":
+            raise AttributeError(f"{name!r} is a state of {self.name}: set its current value "
+                                 f"with model.{name}.value = ..., its initial value with "
+                                 f"init_{name}=... in the constructor")
+        elif kind == "input":
+            raise AttributeError(f"{name!r} is an input of {self.name}: give it per step, "
+                                 f"model.update({name}=...), or Simulator(...).run(inputs="
+                                 f"{{{name!r}: ...}})")
+        else:
+            raise AttributeError(f"{name!r} is an output of {self.name} (computed from the "
+                                 "states); it cannot be set")
 
     @property
     def state_names(self) -> Tuple[str, ...]:
