@@ -17,6 +17,7 @@ import numpy as np
 from ..compiler import compile_nodes
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from . import environ
+from .interrupt import held_interrupt
 from .values import broadcast_param, magnitude_in
 
 
@@ -365,14 +366,16 @@ class Model:
             rec_pos = np.array([-1] * len(self._state_index) + list(range(n_out)), dtype=np.int64)
             bufs = self._update_buffers = (rec, rec_pos)
         rec, rec_pos = bufs
-        status = self.advance(1, dt, inp, 0, rec=rec, rec_pos=rec_pos, n_transient=self._step,
-                              sample_every=1, seed=self.seed, parallel=False,
-                              batch0=self.__dict__.get("_batch_offset", 0))
+        with held_interrupt():   # the states and the step counter move together
+            status = self.advance(1, dt, inp, 0, rec=rec, rec_pos=rec_pos,
+                                  n_transient=self._step, sample_every=1, seed=self.seed,
+                                  parallel=False, batch0=self.__dict__.get("_batch_offset", 0))
+            if not status[..., 0].any():
+                self._step += 1
         if status[..., 0].any():
             from .errors import diverged_error
 
             raise diverged_error(self, status, dt, partial=None)
-        self._step += 1
         outs = [self._shape_out(rec[0, i] * o["factor"]).copy()
                 for i, o in enumerate(self._meta["outputs"])]
         self._last_outputs = outs

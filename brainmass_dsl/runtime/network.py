@@ -406,9 +406,10 @@ class Network(Model):
 
     def _quantity_kind(self, name: str) -> Optional[str]:
         kind = super()._quantity_kind(name)
-        if kind is not None or "_cparam_index" not in self.__dict__ or name in self.__dict__:
+        node = self.__dict__.get("node")
+        if kind is not None or node is None or "_cparam_index" not in self.__dict__ \
+                or name in self.__dict__:
             return kind
-        node = self.__dict__["node"]
         if name in node._param_index or self._resolve_cparam(name) is not None:
             return "parameter"
         return node._quantity_kind(name) if name not in self._OWN_ATTRIBUTES else None

@@ -16,7 +16,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from . import environ
-from .errors import diverged_error
+from .errors import SimulationInterrupted, diverged_error
+from .interrupt import held_interrupt
 from .model import Model
 from .results import Result
 from .values import magnitude_in, to_ms
@@ -232,10 +233,14 @@ class Simulator:
                 size = min(chunk, n_steps - done)
                 started = time.perf_counter()
                 inp, stride = source(done, size)
-                status = m.advance(size, dt, inp, stride, rec=rec, rec_pos=rec_pos,
-                                   n_transient=step0 + n_tr, sample_every=k, seed=seed,
-                                   noise_substeps=noise_substeps, batch0=batch_offset,
-                                   parallel=parallel)
+                with held_interrupt():   # the states and the step counter move together
+                    status = m.advance(size, dt, inp, stride, rec=rec, rec_pos=rec_pos,
+                                       n_transient=step0 + n_tr, sample_every=k, seed=seed,
+                                       noise_substeps=noise_substeps, batch0=batch_offset,
+                                       parallel=parallel)
+                    if not status[..., 0].any():
+                        m._step += size
+                        done += size
                 if status[..., 0].any():
                     from .errors import first_failure
 
@@ -244,11 +249,19 @@ class Simulator:
                     n_ok = max(0, -(-(step - step0 - n_tr) // k))
                     partial = self._result(rec[:n_ok], rows, rec_pos, dt, n_tr, k, n_ok, step0)
                     raise diverged_error(m, status, dt, partial=partial)
-                m._step += size
-                done += size
                 bar.update(size)
                 if not chunk_steps:   # chunking never changes the numbers, only the bar
                     chunk = next_chunk(chunk, time.perf_counter() - started, cap)
+        except KeyboardInterrupt as e:
+            if isinstance(e, SimulationInterrupted):
+                raise
+            n_ok = max(0, -(-(done - n_tr) // k))
+            partial = self._result(rec[:n_ok], rows, rec_pos, dt, n_tr, k, n_ok, step0)
+            raise SimulationInterrupted(
+                f"{m.name}: interrupted after {done} of {n_steps} steps (t = {m._step * dt:g} "
+                "ms); the result so far is in the exception's .partial, and the model is as "
+                "after that step (continue with run(..., init_states=False))",
+                step=done, time_ms=m._step * dt, partial=partial) from None
         finally:
             bar.close()
         return self._result(rec, rows, rec_pos, dt, n_tr, k, n_out, step0)
@@ -285,28 +298,47 @@ class Simulator:
         recorded.update({name: [] for name in funcs})
         source = self._input_source(inputs, n_steps, dt, m._batch)
         step0 = m._step
-        with environ.context(dt=dt):
-            for i in range(n_steps):
-                inp, _ = source(i, 1)
-                kw = {}
-                for j, name in enumerate(m.input_names):
-                    q = m._meta["inputs"][j]
-                    kw[name] = m._shape_out(inp[0, j] / q["factor"])
-                m.update(**kw)
-                if i >= n_tr and (i - n_tr) % k == 0:
-                    for name, row in rows:
-                        if row < S:
-                            recorded[name].append(getattr(m, m.state_names[row]).value.copy())
-                        else:
-                            recorded[name].append(m.outputs(**kw)[m.output_names[row - S]])
-                    for name, f in funcs.items():
-                        recorded[name].append(np.asarray(f(m)))
-        data = {name: np.stack(v) for name, v in recorded.items()}
+        done = 0
+        try:
+            with environ.context(dt=dt):
+                for i in range(n_steps):
+                    inp, _ = source(i, 1)
+                    kw = {}
+                    for j, name in enumerate(m.input_names):
+                        q = m._meta["inputs"][j]
+                        kw[name] = m._shape_out(inp[0, j] / q["factor"])
+                    m.update(**kw)
+                    done = i + 1
+                    if i >= n_tr and (i - n_tr) % k == 0:
+                        for name, row in rows:
+                            if row < S:
+                                recorded[name].append(
+                                    getattr(m, m.state_names[row]).value.copy())
+                            else:
+                                recorded[name].append(m.outputs(**kw)[m.output_names[row - S]])
+                        for name, f in funcs.items():
+                            recorded[name].append(np.asarray(f(m)))
+        except KeyboardInterrupt as e:
+            if isinstance(e, SimulationInterrupted):
+                raise
+            n_ok = max(0, -(-(done - n_tr) // k))
+            partial = self._stepwise_result({n: v[:n_ok] for n, v in recorded.items()}, rows,
+                                            dt, n_tr, k, n_ok, step0)
+            raise SimulationInterrupted(
+                f"{m.name}: interrupted after {done} of {n_steps} steps; the result so far is "
+                "in the exception's .partial", step=done, time_ms=m._step * dt,
+                partial=partial) from None
+        n_out = -(-(n_steps - n_tr) // k)
+        return self._stepwise_result(recorded, rows, dt, n_tr, k, n_out, step0)
+
+    def _stepwise_result(self, recorded, rows, dt, n_tr, k, n_out, step0) -> Result:
+        m = self.model
+        S = len(m.state_names)
+        data = {name: np.stack(v) if v else np.empty((0,)) for name, v in recorded.items()}
         units = {}
         for name, row in rows:
             meta = m._meta["states"][row] if row < S else m._meta["outputs"][row - S]
             units[name] = meta["unit"]
-        n_out = -(-(n_steps - n_tr) // k)
         ts = RegularTimes(n_tr + 1 + step0, k, n_out, dt)
         return Result(data, ts, units, meta={"model": m.name, "dt": dt, "method": m.method})
 
