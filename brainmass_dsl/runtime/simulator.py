@@ -58,7 +58,43 @@ class RegularTimes:
         return out
 
 
+def _checked_callable(inputs: Callable, m) -> Callable:
+    """`inputs(i, t)` with errors that say so: a wrong signature, a raising callable (with
+    the step and time), fewer or more values than the model has inputs."""
+    import inspect
+
+    try:
+        inspect.signature(inputs).bind(0, 0.0)
+    except TypeError:
+        raise TypeError(f"inputs: a callable must take (i, t): the step index and its time "
+                        f"in ms; {getattr(inputs, '__name__', inputs)!r} has the signature "
+                        f"{inspect.signature(inputs)}") from None
+    except ValueError:      # no signature (a builtin): find out when calling it
+        pass
+    names = m.input_names
+
+    def call(i: int, t: float):
+        try:
+            r = inputs(i, t)
+        except Exception as e:  # noqa: BLE001 - re-raised with where it happened
+            raise ValueError(f"inputs: the input callable raised {type(e).__name__}: {e} "
+                             f"at step {i} (t = {t:g} ms)") from e
+        if isinstance(r, dict):
+            return r
+        values = tuple(r) if isinstance(r, (tuple, list)) else (r,)
+        if len(values) != len(names):
+            raise ValueError(f"inputs: the input callable returned {len(values)} value"
+                             f"{'s' if len(values) != 1 else ''} at step {i} (t = {t:g} ms) "
+                             f"but {m.name} has {len(names)} input"
+                             f"{'s' if len(names) != 1 else ''} ({', '.join(names)}); "
+                             "return one value per input, or a dict by name")
+        return values
+    return call
+
+
 def n_steps_for(duration_ms: float, dt: float) -> int:
+    if not math.isfinite(duration_ms):
+        raise ValueError(f"duration must be a finite time, got {duration_ms} ms")
     ratio = duration_ms / dt
     n = int(round(ratio))
     if abs(ratio - n) > 1e-6:
@@ -79,8 +115,8 @@ class Simulator:
             raise TypeError(f"Simulator needs a brainmass_dsl model, got {type(model).__name__}")
         self.model = model
         self.dt = None if dt is None else to_ms(dt, "dt")
-        if self.dt is not None and not self.dt > 0:
-            raise ValueError(f"dt must be positive, got {self.dt} ms")
+        if self.dt is not None and not (self.dt > 0 and math.isfinite(self.dt)):
+            raise ValueError(f"dt must be a positive finite time, got {self.dt} ms")
 
     # ---------------------------------------------------------------- monitors
     def _monitors(self, monitors) -> Tuple[List[Tuple[str, int]], Dict[str, Callable]]:
@@ -118,17 +154,17 @@ class Simulator:
             const = m.input_array((), {}, B)[None]
             return lambda s0, k: (const, 0)
         if callable(inputs):
+            call = _checked_callable(inputs, m)
+
             def from_callable(s0, k):
                 out = np.empty((k, len(m.input_names), B, m.n_nodes))
                 for s in range(k):
                     i = s0 + s
-                    r = inputs(i, i * dt)
+                    r = call(i, i * dt)
                     if isinstance(r, dict):
                         out[s] = m.input_array((), r, B)
-                    elif isinstance(r, (tuple, list)):
-                        out[s] = m.input_array(tuple(r), {}, B)
                     else:
-                        out[s] = m.input_array((r,), {}, B)
+                        out[s] = m.input_array(tuple(r), {}, B)
                 return out, 1
             return from_callable
         if isinstance(inputs, dict):
