@@ -180,3 +180,12 @@ def test_a_truncated_real_kernel_gives_the_dynamics_not_zeros(fresh, test_models
     got = bm.Simulator(m, dt=0.1).run(5.0, progress=False)
     np.testing.assert_array_equal(got["x"], expected["x"])
     assert np.abs(got["x"]).max() > 0
+
+
+def test_the_docs_describe_this_layout():
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "faults.md").read_text()
+    for name in ("entry.json", f"nmm_<key>.py", numba_files.MAGIC.decode().strip(),
+                 cache.ENV_VAR, "CacheWarning", ".stage-<key>-"):
+        assert name in text, name

@@ -12,7 +12,7 @@ the versions of the tools and of this compiler's own code, never parameter value
 The cache folder is `$BRAINMASS_CACHE_DIR`, else the user cache folder
 (`platformdirs.user_cache_dir("brainmass-dsl")`). When it cannot be written, kernels are
 built in a temporary folder of this process (one warning) and nothing is written elsewhere.
-See docs/cache.md.
+See docs/faults.md.
 """
 from __future__ import annotations
 
