@@ -344,7 +344,8 @@ def test_an_interrupted_sweep_keeps_the_finished_batches():
     from brainmass_dsl.runtime.sweep import SweepInterrupted
 
     net = make_net()
-    ref = sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"], reduce=lambda r: {"last": r["x"][-1]})
+    ref = sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"],
+                reduce=lambda r: {"last": r["x"][-1]})
     with pytest.raises(KeyboardInterrupt, match=r"grid points 4-11 \(8 of 12\) are lost") as e:
         sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"], batch_size=2,
               reduce=interrupt_at_batch(2))
@@ -361,7 +362,8 @@ def test_a_failed_batch_under_an_executor_names_the_lost_points_and_keeps_the_re
     from brainmass_dsl.runtime.sweep import SweepFailed
 
     net = make_net()
-    ref = sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"], reduce=lambda r: {"last": r["x"][-1]})
+    ref = sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"],
+                reduce=lambda r: {"last": r["x"][-1]})
 
     def failing(res):  # the batch starting at point 6 stands for a KilledWorker
         if np.array_equal(res["x"][0], ref_first[6:9]):
@@ -371,7 +373,8 @@ def test_a_failed_batch_under_an_executor_names_the_lost_points_and_keeps_the_re
     ref_first = sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"],
                       reduce=lambda r: {"first": r["x"][0]})["first"]
     with ThreadPoolExecutor(2) as ex:
-        with pytest.raises(SweepFailed, match=r"ConnectionError.*grid points 6-8 \(3 of 12\)") as e:
+        with pytest.raises(SweepFailed,
+                           match=r"ConnectionError.*grid points 6-8 \(3 of 12\)") as e:
             sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"], batch_size=3, executor=ex,
                   reduce=failing)
     err = e.value

@@ -94,9 +94,9 @@ class Result(Mapping):
             return write_new(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"),
                              overwrite=overwrite)
         if path.suffix != ".npz":
+            found = path.suffix or "no suffix"
             raise ValueError(f"path: results are saved as .npz or "
-                             f"{'/'.join(self.NETCDF_SUFFIXES)}, not {path.suffix or 'no suffix'!r} "
-                             f"({path})")
+                             f"{'/'.join(self.NETCDF_SUFFIXES)}, not {found!r} ({path})")
         arrays = {k: v for k, v in self.data.items()}
         arrays["ts"] = self.ts
         arrays["__units__"] = np.array([f"{k}={u}" for k, u in self.units.items()])
