@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 from .frontend import NmmError  # noqa: E402
 from .runtime import environ  # noqa: E402
-from .runtime.errors import SimulationDiverged  # noqa: E402
+from .runtime.errors import SimulationDiverged, SimulationInterrupted  # noqa: E402
 from .runtime.library import load  # noqa: E402
 from .runtime.model import Model  # noqa: E402
 from .runtime.connectivity import laplacian_connectivity  # noqa: E402
@@ -22,8 +22,8 @@ from .utils import bounded_input, delay_index, process_sequence, sigmoid, sys2nd
 from .runtime.sweep import ModelSpec, SweepResult, sweep  # noqa: E402
 from . import datasets  # noqa: E402
 
-__all__ = ["NmmError", "environ", "SimulationDiverged", "load", "Model", "Network", "Coupling",
-           "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
+__all__ = ["NmmError", "environ", "SimulationDiverged", "SimulationInterrupted", "load",
+           "Model", "Network", "Coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
            "bounded_input", "process_sequence", "delay_index", "datasets",
            "sweep", "ModelSpec", "SweepResult", "laplacian_connectivity",
            "__version__"]

@@ -542,10 +542,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             pass
         return EXIT_OK
     except Exception as e:  # noqa: BLE001 - never a bare traceback for users
+        from .backends.cache import CacheError
         from .frontend import NmmError
 
         if isinstance(e, NmmError):
             _err(e.bag.render())
+            return EXIT_ERRORS
+        if isinstance(e, CacheError):   # the user's folder, not a bug: say which and why
+            _err(f"{PROG} {cmd.name}: error: {e}")
             return EXIT_ERRORS
         if args.debug or os.environ.get("BRAINMASS_DEBUG"):
             raise

@@ -150,3 +150,46 @@ def test_brainunit_like_quantities_are_converted(test_models):
     assert a.get_param("v0") == pytest.approx(-70.0)
     with pytest.raises(ValueError, match="parameter 'v0' of Units expects a value in mV"):
         test_models.Units(1, v0=_BrainunitLike(1.0, "ms"))
+
+
+def test_assigning_a_parameter_sets_it_with_the_constructors_checks(test_models):
+    m = test_models.Oscillator(2, method="heun")
+    before = bm.Simulator(m, dt=0.1).run(2.0, progress=False)["x"]
+    m.omega = 0.9
+    assert m.get_param("omega") == 0.9 and m.omega.value() == 0.9
+    assert "omega" not in vars(m)          # no attribute shadows the parameter
+    after = bm.Simulator(m, dt=0.1).run(2.0, progress=False)["x"]
+    expected = bm.Simulator(test_models.Oscillator(2, method="heun", omega=0.9),
+                            dt=0.1).run(2.0, progress=False)["x"]
+    np.testing.assert_array_equal(after, expected)
+    assert not np.array_equal(after, before)
+    m.omega.set_value(0.5)                 # brainstate's Param.set_value
+    assert m.get_param("omega") == 0.5
+    with pytest.raises(ValueError, match="parameter 'omega'.*shape"):
+        m.omega = np.ones((3, 3, 3))
+    with pytest.raises(Exception, match="omega"):
+        m.omega = 5 * ureg.mV
+    assert m.get_param("omega") == 0.5     # a refused value changes nothing
+
+
+def test_assigning_a_state_input_or_output_is_refused_with_the_way_to_do_it(test_models):
+    m = test_models.Units(2)
+    with pytest.raises(AttributeError, match=r"state of Units.*\.v\.value = .*init_v="):
+        m.v = -70.0
+    with pytest.raises(AttributeError, match=r"input of Units.*update\(I=.*inputs="):
+        m.I = 1.0
+    with pytest.raises(AttributeError, match="output of Units.*cannot be set"):
+        m.shifted = 1.0
+    m.my_note = "kept"                     # other attributes are the user's own
+    assert m.my_note == "kept"
+
+
+def test_assigning_network_parameters():
+    node = bm.LinearStep(3, gamma=-0.1, method="euler")
+    net = bm.Network(node, conn=np.ones((3, 3)), coupling="additive", coupled_var="x", k=0.5)
+    net.gamma = -0.3
+    assert net.get_param("gamma") == -0.3 and node.get_param("gamma") == -0.3
+    net.k = 0.25
+    assert net.get_param("coupling.k") == 0.25
+    with pytest.raises(AttributeError, match="state of"):
+        net.x = 1.0

@@ -208,3 +208,35 @@ def test_chained_lets_in_outputs_and_the_exponential_euler_jacobian(tmp_path):
     rk4 = bm.load(src).Chain(2, method="rk4")
     ref = bm.Simulator(rk4, dt=0.01).run(5.0, monitors=["x"], progress=False)["x"][-1]
     np.testing.assert_allclose(res["x"][-1], ref, rtol=1e-3)
+
+
+def test_infinite_durations_and_bad_input_callables_are_clear_errors(test_models):
+    m = test_models.LinearDecay(2)
+    for bad in (math.inf, -math.inf):
+        with pytest.raises(ValueError, match="duration must be a finite time"):
+            sim(m).run(bad, progress=False)
+    with pytest.raises(ValueError, match="duration"):
+        sim(m).run(math.nan, progress=False)
+    with pytest.raises(ValueError, match="dt must be a positive finite time"):
+        bm.Simulator(m, dt=math.inf)
+
+    def explode(i, t):
+        if i == 7:
+            raise ZeroDivisionError("no drive here")
+        return (0.0,)
+
+    with pytest.raises(ValueError, match=r"inputs: .*raised ZeroDivisionError: no drive here "
+                                         r"at step 7 \(t = 0.7 ms\)") as e:
+        sim(m).run(2.0, inputs=explode, progress=False)
+    assert isinstance(e.value.__cause__, ZeroDivisionError)
+    with pytest.raises(TypeError, match=r"inputs: a callable must take \(i, t\).*\(i\)"):
+        sim(m).run(1.0, inputs=lambda i: 0.0, progress=False)
+    two = test_models.Units(2)              # one input, I
+    with pytest.raises(ValueError, match=r"returned 2 values at step 0.*has 1 input \(I\)"):
+        sim(two).run(1.0, inputs=lambda i, t: (1.0, 2.0), progress=False)
+    with pytest.raises(ValueError, match=r"returned 0 values at step 0.*has 1 input"):
+        sim(two).run(1.0, inputs=lambda i, t: (), progress=False)
+    # the stepwise loop (Python monitors) checks the same
+    with pytest.raises(ValueError, match="at step 7"):
+        sim(m).run(2.0, inputs=explode, monitors={"x": lambda mod: mod.x.value},
+                   progress=False)

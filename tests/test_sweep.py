@@ -323,3 +323,62 @@ def test_dask_local_cluster_equals_serial_bitwise(dask_client):
 
     with pytest.raises(SweepDiverged, match="grid point 2"):
         sweep(make_net(noise=None), DIVERGING, 100.0, dt=0.1, executor=ex, batch_size=2)
+
+
+# ------------------------------------------------------------------ faults: points kept, points lost
+
+
+def interrupt_at_batch(n):
+    """A reduce that is interrupted (Ctrl-C) in the n-th batch it sees (fault injection)."""
+    seen = []
+
+    def reduce(res):
+        seen.append(1)
+        if len(seen) == n + 1:
+            raise KeyboardInterrupt
+        return {"last": res["x"][-1]}
+    return reduce
+
+
+def test_an_interrupted_sweep_keeps_the_finished_batches():
+    from brainmass_dsl.runtime.sweep import SweepInterrupted
+
+    net = make_net()
+    ref = sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"],
+                reduce=lambda r: {"last": r["x"][-1]})
+    with pytest.raises(KeyboardInterrupt, match=r"grid points 4-11 \(8 of 12\) are lost") as e:
+        sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"], batch_size=2,
+              reduce=interrupt_at_batch(2))
+    err = e.value
+    assert isinstance(err, SweepInterrupted) and err.lost == list(range(4, 12))
+    assert err.finished.n_points == 4 and err.finished.meta["point_index"] == [0, 1, 2, 3]
+    np.testing.assert_array_equal(err.finished["last"], ref["last"][:4])
+    assert err.finished.points == ref.points[:4]
+    back = pickle.loads(pickle.dumps(err))
+    assert back.lost == err.lost and back.finished.n_points == 4
+
+
+def test_a_failed_batch_under_an_executor_names_the_lost_points_and_keeps_the_rest():
+    from brainmass_dsl.runtime.sweep import SweepFailed
+
+    net = make_net()
+    ref = sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"],
+                reduce=lambda r: {"last": r["x"][-1]})
+
+    def failing(res):  # the batch starting at point 6 stands for a KilledWorker
+        if np.array_equal(res["x"][0], ref_first[6:9]):
+            raise ConnectionError("worker lost (KilledWorker)")
+        return {"last": res["x"][-1]}
+
+    ref_first = sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"],
+                      reduce=lambda r: {"first": r["x"][0]})["first"]
+    with ThreadPoolExecutor(2) as ex:
+        with pytest.raises(SweepFailed,
+                           match=r"ConnectionError.*grid points 6-8 \(3 of 12\)") as e:
+            sweep(net, GRID, 5.0, dt=0.1, seed=1, monitors=["x"], batch_size=3, executor=ex,
+                  reduce=failing)
+    err = e.value
+    assert err.lost == [6, 7, 8] and isinstance(err.__cause__, ConnectionError)
+    keep = [0, 1, 2, 3, 4, 5, 9, 10, 11]
+    assert err.finished.meta["point_index"] == keep
+    np.testing.assert_array_equal(err.finished["last"], ref["last"][keep])

@@ -1,24 +1,31 @@
-"""The on-disk kernel cache: generated modules as real .py files in a content-hashed folder.
+"""The on-disk kernel cache: one verified folder per generated module.
 
-Numba's `cache=True` needs a real source file, so generated code is written to
-`<cache dir>/<backend>/nmm_<key>.py` (atomic rename; never rewritten) and imported from
-there; Numba keeps its compiled machine code beside it in `__pycache__`. The key covers the
-normalised model source, the integrator, dtype, backend, kernel kind and the versions of
-the tools and of this compiler's own code, never parameter values or sizes.
+Numba's `cache=True` needs a real source file, so each kernel is an entry folder
+`<cache dir>/<backend>/<key>/` holding the generated module `nmm_<key>.py`, Numba's compiled
+code in `numba/` (checksummed files, see numba_files.py) and `entry.json`, written last,
+with the sha256 of the module's bytes. An entry is used only if `entry.json` matches the
+module; otherwise it is dropped and rebuilt with a `CacheWarning`. A new entry is staged in
+a temporary folder and renamed into place, so readers never see half an entry.
 
+The key covers the normalised model source, the integrator, dtype, backend, kernel kind and
+the versions of the tools and of this compiler's own code, never parameter values or sizes.
 The cache folder is `$BRAINMASS_CACHE_DIR`, else the user cache folder
-(`platformdirs.user_cache_dir("brainmass-dsl")`).
+(`platformdirs.user_cache_dir("brainmass-dsl")`). When it cannot be written, kernels are
+built in a temporary folder of this process (one warning) and nothing is written elsewhere.
+See docs/faults.md.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
-import importlib.util
 import json
 import logging
 import os
 import shutil
 import sys
 import tempfile
+import types
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +34,17 @@ from typing import Callable, Dict, Optional
 log = logging.getLogger("brainmass_dsl.cache")
 
 ENV_VAR = "BRAINMASS_CACHE_DIR"
+ENTRY_FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parents[1]
+
+
+class CacheWarning(UserWarning):
+    """A kernel-cache entry was damaged or could not be written; results are unaffected."""
+
+
+class CacheError(OSError):
+    """The cache folder cannot be used for what was asked (e.g. `brainmass cache clear` on a
+    read-only folder): the message names the folder, the cause and what to do."""
 
 
 @dataclass
@@ -81,53 +98,160 @@ def make_key(**parts) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
+def entry_path(key: str, backend: str = "numba") -> Path:
+    return cache_dir() / backend / key
+
+
 def module_path(key: str, backend: str = "numba") -> Path:
-    return cache_dir() / backend / f"nmm_{key}.py"
+    return entry_path(key, backend) / f"nmm_{key}.py"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=path.parent)
+@lru_cache(maxsize=1)
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _share(path: Path, folder: bool = False) -> None:
+    """Permissions as a plain `open`/`mkdir` would give (group-readable with umask 022)."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_entry(entry: Path, key: str) -> Optional[bytes]:
+    """The module's bytes if `entry` is complete and intact; None if absent. A damaged entry
+    is dropped (with a `CacheWarning`) and None returned."""
+    if not entry.is_dir():
+        return None
+    module = entry / f"nmm_{key}.py"
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)  # atomic: concurrent writers of the same key write equal bytes
+        record = json.loads((entry / "entry.json").read_text(encoding="utf-8"))
+        data = module.read_bytes()
+    except FileNotFoundError:
+        problem = "incomplete (no entry.json or no module)"
+    except (OSError, ValueError) as e:
+        problem = f"unreadable ({e})"
+    else:
+        if (isinstance(record, dict) and record.get("format") == ENTRY_FORMAT
+                and record.get("key") == key and record.get("sha256") == digest(data)):
+            return data
+        problem = "damaged (its module does not match the digest in entry.json)"
+    warnings.warn(f"brainmass: kernel cache entry {entry} is {problem}; rebuilding it",
+                  CacheWarning, stacklevel=3)
+    _drop(entry)
+    return None
+
+
+def _drop(entry: Path) -> None:
+    """Remove an entry (renamed aside first, so that no reader sees it half deleted)."""
+    aside = entry.with_name(f".drop-{entry.name}-{os.getpid()}-{os.urandom(4).hex()}")
+    try:
+        os.rename(entry, aside)
+    except OSError:
+        return          # gone already (another process), or a read-only cache
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def write_entry(entry: Path, key: str, data: bytes) -> None:
+    """Stage the entry in a temporary folder beside it and rename it into place. If another
+    process placed it first, theirs is kept (same key, same bytes). OSError if not writable."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".stage-{key}-", dir=entry.parent))
+    try:
+        (stage / f"nmm_{key}.py").write_bytes(data)
+        record = {"format": ENTRY_FORMAT, "key": key, "module": f"nmm_{key}.py",
+                  "sha256": digest(data)}
+        (stage / "entry.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        for f in stage.iterdir():
+            _share(f)
+        _share(stage, folder=True)
+        try:
+            os.rename(stage, entry)
+        except OSError:
+            if not entry.is_dir():
+                raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+_SCRATCH: Dict[str, Path] = {}
+
+
+def _scratch_dir(reason: Exception) -> Path:
+    """This process's temporary kernel folder (removed at exit); warns once why."""
+    if "dir" not in _SCRATCH:
+        folder = Path(tempfile.mkdtemp(prefix="brainmass-kernels-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _SCRATCH["dir"] = folder
+        cause = getattr(reason, "strerror", None) or str(reason)
+        warnings.warn(f"brainmass: cannot write the kernel cache {cache_dir()} ({cause}); "
+                      f"compiling in the temporary folder {folder} for this process only. "
+                      f"Set {ENV_VAR} to a writable folder to keep compiled kernels.",
+                      CacheWarning, stacklevel=4)
+    return _SCRATCH["dir"]
+
+
+def _execute(name: str, path: Path, data: bytes, folder: Path, persistent: bool):
+    """Run the module text `data` (the verified bytes, not a re-read) as module `name`."""
+    from . import numba_files
+
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    code = compile(data, str(path), "exec")
+    sys.modules[name] = module
+    try:
+        with numba_files.entry_locator(str(path), str(folder), digest(data)):
+            exec(code, module.__dict__)
+            numba_files.attach(module, persistent=persistent)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        sys.modules.pop(name, None)
         raise
+    return module
 
 
 def load(key: str, render: Callable[[], str], backend: str = "numba"):
-    """The generated module for `key`, rendering and writing it first if it is new."""
+    """The generated module for `key`: from a verified cache entry, else rendered and
+    written first (into a temporary folder when the cache cannot be written)."""
     if key in _MODULES:
         STATS.memory_hits += 1
         return _MODULES[key]
-    path = module_path(key, backend)
-    if path.exists():
+    entry = entry_path(key, backend)
+    data = read_entry(entry, key)
+    persistent = True
+    if data is not None:
         STATS.disk_hits += 1
-        STATS.events.append(("disk-hit", str(path)))
-        log.info("brainmass: kernel %s loaded from cache %s", key, path)
+        STATS.events.append(("disk-hit", str(entry)))
+        log.info("brainmass: kernel %s loaded from cache %s", key, entry)
     else:
-        _atomic_write(path, render())
+        data = render().encode("utf-8")
+        try:
+            write_entry(entry, key, data)
+        except OSError as e:
+            entry = _scratch_dir(e) / backend / key
+            write_entry(entry, key, data)
+            persistent = False
         STATS.writes += 1
-        STATS.events.append(("write", str(path)))
-        log.info("brainmass: kernel %s generated at %s", key, path)
+        STATS.events.append(("write", str(entry)))
+        log.info("brainmass: kernel %s generated at %s", key, entry)
     name = f"brainmass_dsl_generated_{backend}_{key}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+    module = _execute(name, entry / f"nmm_{key}.py", data, entry / "numba", persistent)
     _MODULES[key] = module
     return module
 
 
 def info() -> dict:
-    """What is in the cache: folder, number of generated modules, size in bytes."""
+    """What is in the cache: folder, number of kernels (entries), files, size in bytes."""
     root = cache_dir()
-    files = [f for f in root.rglob("*") if f.is_file()] if root.exists() else []
-    return {"path": str(root), "modules": sum(1 for f in files if f.suffix == ".py"),
-            "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+    try:
+        files = [f for f in root.rglob("*") if f.is_file()] if root.exists() else []
+        return {"path": str(root), "modules": sum(1 for f in files if f.name == "entry.json"),
+                "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+    except OSError as e:
+        raise CacheError(f"cannot read the kernel cache {root}: {e.strerror or e}") from None
 
 
 def clear() -> int:
@@ -136,8 +260,14 @@ def clear() -> int:
     if not root.exists():
         return 0
     n = sum(1 for f in root.rglob("*") if f.is_file())
-    shutil.rmtree(root)
+    errors = []
+    shutil.rmtree(root, onerror=lambda fn, p, exc: errors.append((p, exc[1])))
     _MODULES.clear()
+    if errors:
+        path, err = errors[0]
+        raise CacheError(f"cannot clear the kernel cache {root}: {path}: "
+                         f"{getattr(err, 'strerror', None) or err} (check the folder's "
+                         f"permissions, or set {ENV_VAR} to another folder)")
     return n
 
 

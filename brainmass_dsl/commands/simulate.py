@@ -33,7 +33,9 @@ def _configure(p):
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--sample-every", type=int, default=10,
                    help="record every N steps (default 10: 1 kHz at dt 0.1 ms)")
-    p.add_argument("--out", default="run.npz", help="results file (.npz, or .nc with h5netcdf)")
+    p.add_argument("--out", default="run.npz", help="results file (.npz, or .nc with h5netcdf); "
+                   "an existing file is kept unless --force")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--plot", default=None, help="write a figure (time series, FC, spectrum)")
     p.add_argument("--progress", action=__import__("argparse").BooleanOptionalAction,
                    default=True, help="show a progress bar")
@@ -62,9 +64,54 @@ def _model_class(target: str, search):
     return bm.load(path, search=search)[block]
 
 
+def _check_out(args) -> Path:
+    """--out is checked before simulating: its suffix, its folder, an existing file."""
+    from ..runtime.results import Result
+    from ..runtime.safe_write import check_writable
+
+    out = Path(args.out)
+    if out.suffix not in (".npz",) + Result.NETCDF_SUFFIXES:
+        raise CliError(f"--out: results are written as .npz or "
+                       f"{'/'.join(Result.NETCDF_SUFFIXES)}, not {out.suffix or 'no suffix'!r} "
+                       f"({out})", 2)
+    try:
+        check_writable(out, overwrite=args.force, what="--out")
+    except FileExistsError as e:
+        raise CliError(f"{e} (use --force to replace it)", 2) from None
+    except OSError as e:
+        raise CliError(str(e), 2) from None
+    return out
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or `path` with -2, -3, ... before the suffix: a name no file has."""
+    k, candidate = 1, path
+    while candidate.exists():
+        k += 1
+        candidate = path.with_name(f"{path.stem}-{k}{path.suffix}")
+    return candidate
+
+
+def _save_partial(e, out: Path, labels, meta) -> int:
+    """Ctrl-C: write the partial result next to --out, say where, exit 130."""
+    from ..cli import PROG, _err
+
+    res = e.partial
+    if res is None or not res.data or not len(res.ts):
+        _err(f"{PROG} simulate: interrupted before the first recorded sample; nothing saved")
+        return 130
+    res.labels = labels
+    res.meta.update(meta, partial=True, steps_done=int(e.step))
+    path = res.save(_free_name(out.with_name(f"{out.stem}.partial{out.suffix}")))
+    _err(f"{PROG} simulate: interrupted at t = {e.time_ms:g} ms; the partial result "
+         f"({len(res.ts)} samples) is in {path}")
+    return 130
+
+
 def _run(args) -> int:
     import brainmass_dsl as bm
     from ..datasets import load_connectome
+    from ..runtime.errors import SimulationInterrupted
 
     duration = quantity(args.duration, "ms", "--duration")
     dt = quantity(args.dt, "ms", "--dt")
@@ -74,6 +121,7 @@ def _run(args) -> int:
     except (KeyError, FileNotFoundError, ValueError) as e:
         raise CliError(f"--connectome: {e}") from None
     cls = _model_class(args.model, args.path)
+    out = _check_out(args)           # before compiling and simulating
     n = conn.n_regions
     node = cls(n, method=args.method, **assignments(args.param))
     net = bm.Network(node, conn=conn.weights, distance=conn.lengths, speed=speed,
@@ -92,13 +140,18 @@ def _run(args) -> int:
          f"{duration:g} ms at dt {dt:g} ms with {net.method}"
          + (f", batch of {batch} ({args.batch})" if batch else ""))
     t0 = time.perf_counter()
-    res = bm.Simulator(net, dt=dt).run(duration, batch_size=batch, seed=args.seed,
-                                       sample_every=args.sample_every, progress=args.progress)
+    meta = {"connectome": conn.name, "synthetic": bool(conn.synthetic),
+            "coupling": args.coupling, "seed": args.seed}
+    try:
+        res = bm.Simulator(net, dt=dt).run(duration, batch_size=batch, seed=args.seed,
+                                           sample_every=args.sample_every,
+                                           progress=args.progress)
+    except SimulationInterrupted as e:
+        return _save_partial(e, out, list(conn.labels), meta)
     wall = time.perf_counter() - t0
     res.labels = list(conn.labels)
-    res.meta.update({"connectome": conn.name, "synthetic": bool(conn.synthetic),
-                     "coupling": args.coupling, "seed": args.seed})
-    path = res.save(args.out)
+    res.meta.update(meta)
+    path = res.save(out, overwrite=args.force)
     first = next(iter(res.data))
     _out(f"done in {wall:.1f} s: {first} {res[first].shape} -> {path}")
     if args.plot:

@@ -45,9 +45,12 @@ def registry():
     """The shared pint registry (created on first use: pint's start-up costs ~0.3 s)."""
     import pint
 
+    from ..backends.cache import cache_dir
+
     try:  # pint caches its parsed definitions on disk: ~0.1 s instead of ~1 s per process
-        return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
-    except Exception:  # a read-only home folder: parse the definitions again
+        return pint.UnitRegistry(autoconvert_offset_to_baseunit=True,
+                                 cache_folder=cache_dir() / "pint")
+    except Exception:  # a read-only cache folder: parse the definitions again
         return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 
 

@@ -23,6 +23,24 @@ def _rebuild_diverged(message, variable, node, batch, time_ms, step, partial):
                               time_ms=time_ms, step=step, partial=partial)
 
 
+class SimulationInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `Simulator.run`. `.partial` holds the result up to the last completed
+    chunk, `.step` the steps completed and `.time_ms` their end time; the model is left
+    exactly as after that step (a run with `init_states=False` continues from it)."""
+
+    def __init__(self, message, *, step, time_ms, partial=None):
+        super().__init__(message)
+        self.step, self.time_ms, self.partial = step, time_ms, partial
+
+    def __reduce__(self):
+        return (_rebuild_interrupted, (self.args[0] if self.args else "", self.step,
+                                       self.time_ms, self.partial))
+
+
+def _rebuild_interrupted(message, step, time_ms, partial):
+    return SimulationInterrupted(message, step=step, time_ms=time_ms, partial=partial)
+
+
 def first_failure(status: np.ndarray):
     """(step, state index, batch, node) of the earliest failure in a (B, N, 2) status array."""
     steps = status[..., 0]

@@ -18,6 +18,7 @@ from ..compiler import compile_nodes
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from ..plan import signature
 from . import environ
+from .interrupt import held_interrupt
 from .values import broadcast_param, magnitude_in
 
 
@@ -68,6 +69,10 @@ class ParamView:
 
     def value(self):
         return self._model.get_param(self._name)
+
+    def set_value(self, value) -> None:
+        """Set the parameter (as brainstate's `Param.set_value`; checked like the constructor)."""
+        self._model.set_params(**{self._name: value})
 
     def __repr__(self):
         return f"<parameter {self._name} = {self.value()!r} of {self._model.name}>"
@@ -365,14 +370,16 @@ class Model:
             rec_pos = np.array([-1] * len(self._state_index) + list(range(n_out)), dtype=np.int64)
             bufs = self._update_buffers = (rec, rec_pos)
         rec, rec_pos = bufs
-        status = self.advance(1, dt, inp, 0, rec=rec, rec_pos=rec_pos, n_transient=self._step,
-                              sample_every=1, seed=self.seed, parallel=False,
-                              batch0=self.__dict__.get("_batch_offset", 0))
+        with held_interrupt():   # the states and the step counter move together
+            status = self.advance(1, dt, inp, 0, rec=rec, rec_pos=rec_pos,
+                                  n_transient=self._step, sample_every=1, seed=self.seed,
+                                  parallel=False, batch0=self.__dict__.get("_batch_offset", 0))
+            if not status[..., 0].any():
+                self._step += 1
         if status[..., 0].any():
             from .errors import diverged_error
 
             raise diverged_error(self, status, dt, partial=None)
-        self._step += 1
         outs = [self._shape_out(rec[0, i] * o["factor"]).copy()
                 for i, o in enumerate(self._meta["outputs"])]
         self._last_outputs = outs
@@ -407,6 +414,42 @@ class Model:
         if name in self._output_index:
             return lambda **inp: self.outputs(**inp)[name]
         raise AttributeError(f"{self.name} has no state, parameter or output {name!r}")
+
+    #: attributes of the object itself, never taken for a quantity of the model
+    _OWN_ATTRIBUTES = frozenset({"in_size", "n_nodes", "name", "method", "kernel", "seed",
+                                 "node", "terms"})
+
+    def _quantity_kind(self, name: str) -> Optional[str]:
+        """'parameter', 'state', 'input' or 'output' if `model.<name> = v` would name one."""
+        d = self.__dict__
+        if (name.startswith("_") or name in d or name in self._OWN_ATTRIBUTES
+                or hasattr(type(self), name) or "_meta" not in d):
+            return None
+        for kind, index in (("parameter", "_param_index"), ("state", "_state_index"),
+                            ("input", "_input_index"), ("output", "_output_index")):
+            if name in d.get(index, ()):
+                return kind
+        return None
+
+    def __setattr__(self, name: str, value) -> None:
+        """`model.a = v` sets parameter `a` (checked as in the constructor); a state, input or
+        output cannot be assigned: the error says how to set it."""
+        kind = self._quantity_kind(name)
+        if kind is None:
+            object.__setattr__(self, name, value)
+        elif kind == "parameter":
+            self.set_params(**{name: value})
+        elif kind == "state":
+            raise AttributeError(f"{name!r} is a state of {self.name}: set its current value "
+                                 f"with model.{name}.value = ..., its initial value with "
+                                 f"init_{name}=... in the constructor")
+        elif kind == "input":
+            raise AttributeError(f"{name!r} is an input of {self.name}: give it per step, "
+                                 f"model.update({name}=...), or Simulator(...).run(inputs="
+                                 f"{{{name!r}: ...}})")
+        else:
+            raise AttributeError(f"{name!r} is an output of {self.name} (computed from the "
+                                 "states); it cannot be set")
 
     @property
     def state_names(self) -> Tuple[str, ...]:

@@ -411,6 +411,16 @@ class Network(Model):
             terms))
         return status
 
+    def _quantity_kind(self, name: str) -> Optional[str]:
+        kind = super()._quantity_kind(name)
+        node = self.__dict__.get("node")
+        if kind is not None or node is None or "_cparam_index" not in self.__dict__ \
+                or name in self.__dict__:
+            return kind
+        if name in node._param_index or self._resolve_cparam(name) is not None:
+            return "parameter"
+        return node._quantity_kind(name) if name not in self._OWN_ATTRIBUTES else None
+
     def __getattr__(self, name: str):
         if name.startswith("_") or name in ("node", "terms"):
             raise AttributeError(name)

@@ -73,26 +73,40 @@ class Result(Mapping):
                      else str(v)) for k, v in self.meta.items()}
         return xr.Dataset(vars_, coords=coords, attrs=attrs)
 
-    def save(self, path) -> Path:
-        """Write `.npz` (always available) or `.nc`/`.h5` (netCDF4 via h5netcdf)."""
+    NETCDF_SUFFIXES = (".nc", ".h5", ".hdf5", ".netcdf")
+
+    def save(self, path, *, overwrite: bool = False) -> Path:
+        """Write `.npz` (always available) or `.nc`/`.h5` (netCDF4 via h5netcdf).
+
+        The file is written beside `path` and renamed into place: a failed or interrupted
+        save leaves no partial file. An existing file is replaced only with `overwrite=True`
+        (FileExistsError otherwise); another suffix is a ValueError."""
+        from .safe_write import write_new
+
         path = Path(path)
-        if path.suffix in (".nc", ".h5", ".hdf5", ".netcdf"):
+        if path.suffix in self.NETCDF_SUFFIXES:
             ds = self.to_xarray()
             try:
-                ds.to_netcdf(path, engine="h5netcdf")
-            except (ImportError, ValueError) as e:
+                import h5netcdf  # noqa: F401
+            except ImportError as e:
                 raise ImportError(f"saving {path.suffix} needs h5netcdf: pip install "
                                   f"brainmass-dsl[io] ({e})") from None
-            return path
+            return write_new(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"),
+                             overwrite=overwrite)
         if path.suffix != ".npz":
-            path = path.with_suffix(".npz")
+            found = path.suffix or "no suffix"
+            raise ValueError(f"path: results are saved as .npz or "
+                             f"{'/'.join(self.NETCDF_SUFFIXES)}, not {found!r} ({path})")
         arrays = {k: v for k, v in self.data.items()}
         arrays["ts"] = self.ts
         arrays["__units__"] = np.array([f"{k}={u}" for k, u in self.units.items()])
         if self.labels is not None:
             arrays["__labels__"] = np.asarray(self.labels, dtype=str)
-        np.savez(path, **arrays)
-        return path
+
+        def write(tmp):
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
+        return write_new(path, write, overwrite=overwrite)
 
     @staticmethod
     def load(path) -> "Result":

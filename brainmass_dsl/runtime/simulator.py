@@ -16,7 +16,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from . import environ
-from .errors import diverged_error
+from .errors import SimulationInterrupted, diverged_error
+from .interrupt import held_interrupt
 from .model import Model
 from .results import Result
 from .values import magnitude_in, to_ms
@@ -57,7 +58,43 @@ class RegularTimes:
         return out
 
 
+def _checked_callable(inputs: Callable, m) -> Callable:
+    """`inputs(i, t)` with errors that say so: a wrong signature, a raising callable (with
+    the step and time), fewer or more values than the model has inputs."""
+    import inspect
+
+    try:
+        inspect.signature(inputs).bind(0, 0.0)
+    except TypeError:
+        raise TypeError(f"inputs: a callable must take (i, t): the step index and its time "
+                        f"in ms; {getattr(inputs, '__name__', inputs)!r} has the signature "
+                        f"{inspect.signature(inputs)}") from None
+    except ValueError:      # no signature (a builtin): find out when calling it
+        pass
+    names = m.input_names
+
+    def call(i: int, t: float):
+        try:
+            r = inputs(i, t)
+        except Exception as e:  # noqa: BLE001 - re-raised with where it happened
+            raise ValueError(f"inputs: the input callable raised {type(e).__name__}: {e} "
+                             f"at step {i} (t = {t:g} ms)") from e
+        if isinstance(r, dict):
+            return r
+        values = tuple(r) if isinstance(r, (tuple, list)) else (r,)
+        if len(values) != len(names):
+            raise ValueError(f"inputs: the input callable returned {len(values)} value"
+                             f"{'s' if len(values) != 1 else ''} at step {i} (t = {t:g} ms) "
+                             f"but {m.name} has {len(names)} input"
+                             f"{'s' if len(names) != 1 else ''} ({', '.join(names)}); "
+                             "return one value per input, or a dict by name")
+        return values
+    return call
+
+
 def n_steps_for(duration_ms: float, dt: float) -> int:
+    if not math.isfinite(duration_ms):
+        raise ValueError(f"duration must be a finite time, got {duration_ms} ms")
     ratio = duration_ms / dt
     n = int(round(ratio))
     if abs(ratio - n) > 1e-6:
@@ -78,8 +115,8 @@ class Simulator:
             raise TypeError(f"Simulator needs a brainmass_dsl model, got {type(model).__name__}")
         self.model = model
         self.dt = None if dt is None else to_ms(dt, "dt")
-        if self.dt is not None and not self.dt > 0:
-            raise ValueError(f"dt must be positive, got {self.dt} ms")
+        if self.dt is not None and not (self.dt > 0 and math.isfinite(self.dt)):
+            raise ValueError(f"dt must be a positive finite time, got {self.dt} ms")
 
     # ---------------------------------------------------------------- monitors
     def _monitors(self, monitors) -> Tuple[List[Tuple[str, int]], Dict[str, Callable]]:
@@ -117,17 +154,17 @@ class Simulator:
             const = m.input_array((), {}, B)[None]
             return lambda s0, k: (const, 0)
         if callable(inputs):
+            call = _checked_callable(inputs, m)
+
             def from_callable(s0, k):
                 out = np.empty((k, len(m.input_names), B, m.n_nodes))
                 for s in range(k):
                     i = s0 + s
-                    r = inputs(i, i * dt)
+                    r = call(i, i * dt)
                     if isinstance(r, dict):
                         out[s] = m.input_array((), r, B)
-                    elif isinstance(r, (tuple, list)):
-                        out[s] = m.input_array(tuple(r), {}, B)
                     else:
-                        out[s] = m.input_array((r,), {}, B)
+                        out[s] = m.input_array(tuple(r), {}, B)
                 return out, 1
             return from_callable
         if isinstance(inputs, dict):
@@ -243,10 +280,14 @@ class Simulator:
                 size = min(chunk, n_steps - done)
                 started = time.perf_counter()
                 inp, stride = source(done, size)
-                status = m.advance(size, dt, inp, stride, rec=rec, rec_pos=rec_pos,
-                                   n_transient=step0 + n_tr, sample_every=k, seed=seed,
-                                   noise_substeps=noise_substeps, batch0=batch_offset,
-                                   parallel=parallel, average=average)
+                with held_interrupt():   # the states and the step counter move together
+                    status = m.advance(size, dt, inp, stride, rec=rec, rec_pos=rec_pos,
+                                       n_transient=step0 + n_tr, sample_every=k, seed=seed,
+                                       noise_substeps=noise_substeps, batch0=batch_offset,
+                                       parallel=parallel, average=average)
+                    if not status[..., 0].any():
+                        m._step += size
+                        done += size
                 if status[..., 0].any():
                     from .errors import first_failure
 
@@ -258,11 +299,20 @@ class Simulator:
                     partial = self._result(rec[:n_ok], rows, rec_pos, dt, n_tr, k, n_ok, step0,
                                            average)
                     raise diverged_error(m, status, dt, partial=partial)
-                m._step += size
-                done += size
                 bar.update(size)
                 if not chunk_steps:   # chunking never changes the numbers, only the bar
                     chunk = next_chunk(chunk, time.perf_counter() - started, cap)
+        except KeyboardInterrupt as e:
+            if isinstance(e, SimulationInterrupted):
+                raise
+            n_ok = max(0, (done - n_tr) // k if average else -(-(done - n_tr) // k))
+            partial = self._result(rec[:n_ok], rows, rec_pos, dt, n_tr, k, n_ok, step0,
+                                   average)
+            raise SimulationInterrupted(
+                f"{m.name}: interrupted after {done} of {n_steps} steps (t = {m._step * dt:g} "
+                "ms); the result so far is in the exception's .partial, and the model is as "
+                "after that step (continue with run(..., init_states=False))",
+                step=done, time_ms=m._step * dt, partial=partial) from None
         finally:
             bar.close()
         return self._result(rec, rows, rec_pos, dt, n_tr, k, n_keep, step0, average)
@@ -304,28 +354,47 @@ class Simulator:
         recorded.update({name: [] for name in funcs})
         source = self._input_source(inputs, n_steps, dt, m._batch)
         step0 = m._step
-        with environ.context(dt=dt):
-            for i in range(n_steps):
-                inp, _ = source(i, 1)
-                kw = {}
-                for j, name in enumerate(m.input_names):
-                    q = m._meta["inputs"][j]
-                    kw[name] = m._shape_out(inp[0, j] / q["factor"])
-                m.update(**kw)
-                if i >= n_tr and (i - n_tr) % k == 0:
-                    for name, row in rows:
-                        if row < S:
-                            recorded[name].append(getattr(m, m.state_names[row]).value.copy())
-                        else:
-                            recorded[name].append(m.outputs(**kw)[m.output_names[row - S]])
-                    for name, f in funcs.items():
-                        recorded[name].append(np.asarray(f(m)))
-        data = {name: np.stack(v) for name, v in recorded.items()}
+        done = 0
+        try:
+            with environ.context(dt=dt):
+                for i in range(n_steps):
+                    inp, _ = source(i, 1)
+                    kw = {}
+                    for j, name in enumerate(m.input_names):
+                        q = m._meta["inputs"][j]
+                        kw[name] = m._shape_out(inp[0, j] / q["factor"])
+                    m.update(**kw)
+                    done = i + 1
+                    if i >= n_tr and (i - n_tr) % k == 0:
+                        for name, row in rows:
+                            if row < S:
+                                recorded[name].append(
+                                    getattr(m, m.state_names[row]).value.copy())
+                            else:
+                                recorded[name].append(m.outputs(**kw)[m.output_names[row - S]])
+                        for name, f in funcs.items():
+                            recorded[name].append(np.asarray(f(m)))
+        except KeyboardInterrupt as e:
+            if isinstance(e, SimulationInterrupted):
+                raise
+            n_ok = max(0, -(-(done - n_tr) // k))
+            partial = self._stepwise_result({n: v[:n_ok] for n, v in recorded.items()}, rows,
+                                            dt, n_tr, k, n_ok, step0)
+            raise SimulationInterrupted(
+                f"{m.name}: interrupted after {done} of {n_steps} steps; the result so far is "
+                "in the exception's .partial", step=done, time_ms=m._step * dt,
+                partial=partial) from None
+        n_out = -(-(n_steps - n_tr) // k)
+        return self._stepwise_result(recorded, rows, dt, n_tr, k, n_out, step0)
+
+    def _stepwise_result(self, recorded, rows, dt, n_tr, k, n_out, step0) -> Result:
+        m = self.model
+        S = len(m.state_names)
+        data = {name: np.stack(v) if v else np.empty((0,)) for name, v in recorded.items()}
         units = {}
         for name, row in rows:
             meta = m._meta["states"][row] if row < S else m._meta["outputs"][row - S]
             units[name] = meta["unit"]
-        n_out = -(-(n_steps - n_tr) // k)
         ts = RegularTimes(n_tr + 1 + step0, k, n_out, dt)
         return Result(data, ts, units, meta={"model": m.name, "dt": dt, "method": m.method})
 

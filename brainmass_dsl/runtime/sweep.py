@@ -390,7 +390,7 @@ class SweepDiverged(SimulationDiverged):
 
 def _rebuild_exception(cls, args, attrs):
     e = cls.__new__(cls)
-    Exception.__init__(e, *args)
+    BaseException.__init__(e, *args)
     e.__dict__.update(attrs)
     return e
 
@@ -454,32 +454,117 @@ def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] 
     jobs = [(spec, {n: params[n][a:b] for n in names}, a, duration, dt, seed, monitors, reduce,
              parallel_kernel, run_kw) for a, b in bounds]
     bar = _progress(progress, n_points, unit="point", desc="sweep")
-    outs = []
+    outs: Dict[int, dict] = {}          # batch number -> its output, as batches finish
+    failure: Optional[BaseException] = None
     try:
         if executor is None:
-            for job, (a, b) in zip_(jobs, bounds):
-                outs.append(_run_batch(*job))
+            for i, (job, (a, b)) in enumerate(zip_(jobs, bounds)):
+                outs[i] = _run_batch(*job)
                 bar.update(b - a)
         else:
             futures = [executor.submit(_run_batch, *job) for job in jobs]
             try:
-                for fut, (a, b) in zip_(futures, bounds):
-                    outs.append(fut.result())
+                for i, (fut, (a, b)) in enumerate(zip_(futures, bounds)):
+                    try:
+                        outs[i] = fut.result()
+                    except Exception as e:  # noqa: BLE001 - a lost worker, a diverged point:
+                        failure = failure or e          # keep collecting the other batches
+                        continue
                     bar.update(b - a)
             except BaseException:
                 for fut in futures:
                     fut.cancel()
                 raise
+    except BaseException as e:  # noqa: BLE001 - Ctrl-C, or a batch failing in-process
+        failure = e
     finally:
         bar.close()
-    data = {k: np.concatenate([o["data"][k] for o in outs]) for k in outs[0]["data"]}
-    points = [{n: (float(per_point[n][p]) if per_point[n][p].ndim == 0 else per_point[n][p])
-               for n in names} for p in range(n_points)]
     meta = {"model": probe.name, "dt": dt, "duration": duration, "seed": seed,
             "batch_size": int(batch_size), "n_batches": len(bounds), "zip": bool(zip),
             "noise_batch_index": "grid point index"}
+    done = [i for i in range(len(bounds)) if i in outs]
+    if failure is None:
+        return _assemble(names, per_point, params, shape, [outs[i] for i in done],
+                         list(range(n_points)), meta)
+    kept = [p for i in done for p in range(*bounds[i])]
+    lost = [p for i in range(len(bounds)) if i not in outs for p in range(*bounds[i])]
+    finished = None
+    if kept:
+        finished = _assemble(names, per_point, params, (len(kept),),
+                             [outs[i] for i in done], kept, dict(meta, complete=False,
+                                                                  lost=lost))
+    _raise_incomplete(failure, finished, kept, lost, n_points)
+
+
+def _assemble(names, per_point, params, shape, outs, indices, meta) -> "SweepResult":
+    """A SweepResult of the grid points `indices` from their batches' outputs (in order)."""
+    data = {k: np.concatenate([o["data"][k] for o in outs]) for k in outs[0]["data"]}
+    points = [{n: (float(per_point[n][p]) if per_point[n][p].ndim == 0 else per_point[n][p])
+               for n in names} for p in indices]
+    if len(indices) != len(next(iter(per_point.values()))):
+        meta["point_index"] = list(indices)
+        params = {n: params[n][indices] for n in names}
     return SweepResult(tuple(names), points, params, shape, data, outs[0]["ts"],
                        outs[0]["units"], meta)
+
+
+def _ranges(indices: List[int]) -> str:
+    """'0-3, 8, 10-11' for [0, 1, 2, 3, 8, 10, 11]."""
+    parts, start = [], None
+    for k, p in enumerate(indices):
+        if start is None:
+            start = p
+        if k + 1 == len(indices) or indices[k + 1] != p + 1:
+            parts.append(f"{start}" if start == p else f"{start}-{p}")
+            start = None
+    return ", ".join(parts)
+
+
+def _raise_incomplete(failure, finished, kept, lost, n_points):
+    """Raise for a sweep that did not finish, naming the grid points lost; the finished
+    ones travel as `.finished` (also `.partial` on SweepFailed and SweepInterrupted) and
+    `.lost`. A divergence or a ValueError/TypeError (a user error) is raised as itself."""
+    where = (f"grid points {_ranges(lost)} ({len(lost)} of {n_points}) are lost; the "
+             f"{len(kept)} finished are in the exception's .finished" if kept else
+             f"all {n_points} grid points are lost")
+    if isinstance(failure, (SweepDiverged, ValueError, TypeError)):
+        failure.finished, failure.lost = finished, lost     # a user error: keep its type
+        if hasattr(failure, "add_note"):
+            failure.add_note(f"sweep: {where}")
+        raise failure
+    if isinstance(failure, KeyboardInterrupt):
+        raise SweepInterrupted(f"sweep interrupted: {where}", finished=finished,
+                               lost=lost) from None
+    raise SweepFailed(f"sweep failed ({type(failure).__name__}: {failure}): {where}",
+                      finished=finished, lost=lost) from failure
+
+
+class _Incomplete:
+    """`.finished` (a SweepResult of the finished points, or None), `.partial` (the same),
+    `.lost` (the grid indices lost); pickles."""
+
+    def _setup(self, finished, lost):
+        self.finished = self.partial = finished
+        self.lost = list(lost)
+
+    def __reduce__(self):
+        return (_rebuild_exception, (type(self), self.args, dict(self.__dict__)))
+
+
+class SweepFailed(_Incomplete, RuntimeError):
+    """A sweep's batch failed (e.g. a worker lost: KilledWorker, BrokenProcessPool)."""
+
+    def __init__(self, message, *, finished=None, lost=()):
+        RuntimeError.__init__(self, message)
+        self._setup(finished, lost)
+
+
+class SweepInterrupted(_Incomplete, KeyboardInterrupt):
+    """Ctrl-C during a sweep: the batches finished so far are kept."""
+
+    def __init__(self, message, *, finished=None, lost=()):
+        KeyboardInterrupt.__init__(self, message)
+        self._setup(finished, lost)
 
 
 # ---------------------------------------------------------------------------- result
@@ -533,5 +618,7 @@ class SweepResult(Mapping):
     def __repr__(self):
         grid = " x ".join(f"{n}[{s}]" for n, s in zip_(self.names, self.shape)) \
             if not self.meta.get("zip") else f"zip({', '.join(self.names)})[{self.shape[0]}]"
+        if self.meta.get("complete") is False:
+            grid = f"{', '.join(self.names)}: {self.n_points} finished points"
         shapes = ", ".join(f"{k}: {v.shape}" for k, v in self.data.items())
         return f"SweepResult({grid}; {shapes})"
