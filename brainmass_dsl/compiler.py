@@ -119,8 +119,8 @@ def network_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float
 
 
 def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
-    """(SymPy expression, factor) of a coupled expression's text; the factor is 1: couplings
-    work in canonical units."""
+    """The SymPy expression of a coupled expression's text (canonical units, as couplings
+    work in them)."""
     from .frontend import ast as nmm_ast
     from .frontend.checks.context import BlockContext
     from .frontend.diagnostics import DiagnosticBag
@@ -136,7 +136,7 @@ def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
                              f"let of {node_rb.name} (states: {', '.join(ctx.states)})")
     symbols = {n: sym(n) for n in known}
     low = _Lowerer(ctx, symbols)
-    return low.expr(expr), 1.0  # couplings see canonical units (see ir/network.py)
+    return low.expr(expr)
 
 
 def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,
@@ -150,9 +150,9 @@ def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key:
     built = []
     for k, t in enumerate(terms):
         c = lower_coupling(t.coupling, program)
-        coupled, cfactor = lower_coupled(node_rb, program, node, t.coupled)
+        coupled = lower_coupled(node_rb, program, node, t.coupled)
         node.quantity(t.target)  # KeyError for an unknown input
-        built.append(CouplingTerm(t.name, c, coupled, t.coupled, cfactor, t.target, 1.0,
+        built.append(CouplingTerm(t.name, c, coupled, t.coupled, t.target,
                                   coupling_input_symbol(k), separate(c.pre, c.x_i, c.x_j)))
     net = build_network_ir(node, built)
     return render_network_module(plan_network(net, integrator), cache_key=key,

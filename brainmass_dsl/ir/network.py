@@ -27,9 +27,7 @@ class CouplingTerm:
     coupling: CouplingIR
     coupled: sp.Expr             # expression of the node's symbols (canonical units)
     coupled_text: str
-    coupled_factor: float        # canonical -> the unit `pre` sees
     target: str                  # input receiving post(s)
-    target_factor: float         # the unit `post` gives -> canonical
     input_symbol: sp.Symbol      # the kernel variable holding post(s) (canonical)
     separable: Optional[Tuple[sp.Expr, sp.Expr, sp.Expr]]  # (A(x_i), B(x_i), G(x_j))
 
