@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction as F
 from typing import Dict, Optional, Tuple
 
+from ..ir.analysis import noise_kind
+
 
 @dataclass(frozen=True)
 class Scheme:
@@ -34,6 +36,28 @@ class Scheme:
     @property
     def handles_noise(self) -> bool:
         return self.noise is not None
+
+    @property
+    def family(self) -> str:
+        """Which writer builds its step: 'exponential' or 'runge_kutta'."""
+        return "exponential" if self.exponential else "runge_kutta"
+
+    def refusal(self, model) -> Optional[str]:
+        """Why this scheme cannot integrate `model` (a ModelIR), or None if it can."""
+        kind, deps = noise_kind(model)
+        if kind == "none":
+            return None
+        noisy = [s for s in model.state_names if model.diffusion.get(s)]
+        if self.noise is None:
+            return (f"integrator {self.name!r} is for deterministic equations, but {model.name} "
+                    f"has noise in d({noisy[0]})/dt; use 'euler_maruyama' (any noise), "
+                    "'heun_stochastic' (additive noise) or 'exp_euler'")
+        if self.noise == "additive" and kind == "multiplicative":
+            s, on = next(iter(deps.items()))
+            return (f"integrator {self.name!r} needs additive noise, but the noise of d({s})/dt "
+                    f"in {model.name} depends on the state {', '.join(sorted(on))} "
+                    "(multiplicative noise); use 'euler_maruyama' or 'exp_euler'")
+        return None
 
 
 _REGISTRY: Dict[str, Scheme] = {}
