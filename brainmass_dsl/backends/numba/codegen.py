@@ -203,7 +203,8 @@ def render_network_module(plan: KernelPlan, *, cache_key: str, version: str) -> 
     names, printer = ctx["names"], ctx["printer"]
     return environment().get_template("numba/network.py.j2").render(
         noise_lines=substep_lines(plan.noise, "_i") if len(plan.noise) else [],
-        noise_count=len(plan.noise), finite_check=finite_check(plan, names),
+        noise_count=len(plan.noise), noise_targets=[z.name for z in plan.noise.targets],
+        finite_check=finite_check(plan, names),
         terms=_term_context(plan, printer, names),
         block=signature.COUPLING_BLOCK, noise_block=signature.NOISE_BLOCK,
         state_index={q.name: i for i, q in enumerate(plan.model.states)},
