@@ -17,7 +17,7 @@ import numpy as np
 from ..compiler import compile_nodes
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from . import environ
-from .values import broadcast_param, magnitude_in
+from .values import broadcast_param, check_shape, magnitude_in
 
 
 def _in_size_tuple(in_size) -> Tuple[int, ...]:
@@ -52,7 +52,8 @@ class StateView:
         m._require_states()
         q = m._meta["states"][self._i]
         arr = magnitude_in(v, q["unit"], f"state {q['name']!r}", m.name)
-        m._state[self._i] = broadcast_param(arr, q["name"], m.in_size, m._batch, m.name) * q["factor"]
+        m._state[self._i] = broadcast_param(arr, f"state {q['name']!r}", m.in_size, m._batch,
+                                            m.name) * q["factor"]
 
     def __repr__(self):
         q = self._model._meta["states"][self._i]
@@ -77,7 +78,8 @@ class Model:
 
     Subclasses are made per .nmm model by `model_class`; their `__init__` takes `in_size`,
     `method=` (integrator, default exp_euler as in brainmass), every parameter by name (a
-    scalar, per node `in_size`, per batch `(B,)` or `(B,) + in_size`), `init_<state>=`
+    scalar, per node `in_size`, per batch `(B,)` or `(B,) + in_size`; `bm.per_node(v)` /
+    `bm.per_batch(v)` where a 1-D value could be either), `init_<state>=`
     (a value, an array or a callable(shape)) and `seed=` for the noise.
     """
 
@@ -192,12 +194,7 @@ class Model:
         self._param_cache = None
 
     def _check_param_shape(self, arr: np.ndarray, key: str) -> None:
-        ok = arr.ndim == 0 or arr.shape == self.in_size or arr.ndim == 1 or \
-            arr.shape[1:] == self.in_size or (arr.ndim == 2 and arr.shape[1] == self.n_nodes)
-        if not ok:
-            raise ValueError(f"parameter {key!r} of {self.name} has shape {arr.shape}; expected "
-                             f"a scalar, {self.in_size} (per node), (B,) (per batch element) or "
-                             f"(B,) + {self.in_size}")
+        check_shape(arr, f"parameter {key!r}", self.in_size, self.name)
 
     def get_param(self, name: str):
         """The current value of a parameter in its declared unit (default if never set)."""
@@ -223,7 +220,8 @@ class Model:
             if value is None:
                 out[i] = q["default"]
             else:
-                out[i] = broadcast_param(value, name, self.in_size, batch, self.name) * q["factor"]
+                out[i] = broadcast_param(value, f"parameter {name!r}", self.in_size, batch,
+                                         self.name) * q["factor"]
         self._param_cache = out
         return out
 

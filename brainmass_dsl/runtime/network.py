@@ -250,7 +250,9 @@ class Network(Model):
             ckey = self._resolve_cparam(key)
             if ckey is None and key.startswith("noise.") and key in self._param_index:
                 q = self._meta["parameters"][self._param_index[key]]
-                self._own_params[key] = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+                arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+                self._check_param_shape(arr, key)
+                self._own_params[key] = arr
                 continue
             if ckey is None and "." in key and key not in self.node._param_index:
                 term = key.split(".", 1)[0]
@@ -261,7 +263,9 @@ class Network(Model):
                                    f"coupling terms: {', '.join(t.spec.name for t in self.terms)}"))
             if ckey is None and key.startswith("noise.") and key in self._param_index:
                 q = self._meta["parameters"][self._param_index[key]]
-                self._own_params[key] = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+                arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+                self._check_param_shape(arr, key)
+                self._own_params[key] = arr
                 continue
             if ckey is None:
                 self.node.set_params(**{key: v})
@@ -301,8 +305,8 @@ class Network(Model):
         for name, i in self._cparam_index.items():
             q = self._cparam_meta[i]
             if name in self._cparams:
-                out[i] = broadcast_param(self._cparams[name], name, self.in_size, batch,
-                                         self.name) * q["factor"]
+                out[i] = broadcast_param(self._cparams[name], f"parameter {name!r}",
+                                         self.in_size, batch, self.name) * q["factor"]
             else:
                 out[i] = q["default"]
         return out
