@@ -141,6 +141,40 @@ def test_nmm003_zeta_after_a_number_is_not_silently_a_unit():
     assert "'zeta'" in d.message and "'*'" in d.hint
 
 
+def test_nmm123_the_issue_morris_lecar_term_is_not_silently_one_volt():
+    """Issue 20: with a state V, `(1 V - V_Ca)` was 1 volt (1000 mV). Refused with the two
+    readings spelled out; `1 * V` is the product and loads; `1 volt` is the unit and loads."""
+    text = ("model ML:\n    parameter V_Ca = 120 mV\n    parameter tau = 2 ms\n"
+            "    state V = -60 mV\n    d(V)/dt = -(1 V - V_Ca) / tau\n")
+    (d,) = load_error(text).diagnostics
+    assert (d.code, d.span.line, d.span.col, d.span.end_col) == ("NMM123", 5, 19, 20)
+    assert d.message == "'1 V' reads 'V' as a unit, but 'V' is also a state of ML"
+    assert d.hint == "write `1 * V` for the product, or `1 volt` for the unit"
+    rendered = str(load_error(text))
+    assert "    5 |     d(V)/dt = -(1 V - V_Ca) / tau\n" + " " * 26 + "^\n" in rendered
+    for fixed in ("(1 * V - V_Ca)", "(1 volt - V_Ca)", "(1 mV - V_Ca)"):
+        assert not load_program("ml.nmm", text=text.replace("(1 V - V_Ca)", fixed)).bag.items
+    # compound units, the unit spelled out in the hint; only the shadowed atom is marked
+    (d,) = load_error(text.replace("-(1 V - V_Ca) / tau",
+                                   "-(2 V/ms) * (V / V_Ca) * (tau / (1 ms))")).diagnostics
+    assert (d.span.col, d.span.end_col) == (19, 20)
+    assert d.hint == "write '*' between the number and 'V' for the product, or `2 volt/ms` " \
+        "for the unit"
+
+
+def test_nmm123_constants_only_positions_and_couplings():
+    """Defaults, initial values, input defaults and bounds take constants only: there a unit
+    is the only reading and nothing is reported. Coupling pre/post arguments count."""
+    ok = ("model M:\n    parameter s = 2\n    parameter tau = 4 s in (0 s, inf)\n"
+          "    input V = 0 V\n    state x = 1 V\n    d(x)/dt = -x * s / tau + V / tau\n")
+    assert not load_program("m.nmm", text=ok).bag.items
+    coupling = ("coupling C:\n    parameter k = 1\n    pre(x_i, S) = k * (S - 2 S)\n"
+                "    post(s) = s\n")
+    program = load_program("c.nmm", text=coupling, raise_errors=False)
+    assert [(d.code, d.span.line, d.span.col) for d in program.bag.errors] == [("NMM123", 3, 30)]
+    assert "an argument of pre" in program.bag.errors[0].message
+
+
 def test_recovery_does_not_cascade_into_undefined_names():
     """A declaration dropped by a syntax error must not also be reported as undefined."""
     err = load_error("model M:\n    parameter tau 10 ms\n    state x = 1\n    d(x)/dt = -x / tau\n")
