@@ -366,7 +366,7 @@ def _checked(program, name: str) -> Tuple[object, str]:
 
 def _resolve_targets(args) -> List[Tuple[object, str]]:
     """(program, block name) for every target of `show`."""
-    from .catalogue import UnknownModelError, find_model, list_blocks
+    from .catalogue import AmbiguousNameError, UnknownModelError, find_model, list_blocks
 
     search = _search(args)
     out: List[Tuple[object, str]] = []
@@ -409,7 +409,7 @@ def _resolve_targets(args) -> List[Tuple[object, str]]:
             continue
         try:
             path, name = find_model(block, search)
-        except UnknownModelError as e:
+        except (UnknownModelError, AmbiguousNameError) as e:
             raise CliError(str(e)) from None
         program = _load(path, search)
         if name not in program.resolved:

@@ -6,6 +6,7 @@ Every file in tests/invalid/ states what it must report in header comments:
 
 (one line per diagnostic, warnings included). The test asserts the exact multiset of
 (code, line, column) the front end reports for the file: nothing missing, nothing extra.
+A `# search: FOLDER` line puts tests/invalid/FOLDER on the search path (as --path does).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ INVALID = HERE / "invalid"
 VALID = HERE / "valid"
 FIXTURES = sorted(INVALID.glob("*.nmm"))
 _EXPECT = re.compile(r"^#\s*expect:\s*(NMM\d{3})\s+(\d+):(\d+)\s*$", re.M)
+_SEARCH = re.compile(r"^#\s*search:\s*(\S+)\s*$", re.M)
 
 #: codes that no fixture file can trigger by itself (tested below with temporary files)
 NOT_FROM_A_FIXTURE = {"NMM005"}
@@ -33,7 +35,12 @@ def expected(path: Path):
     return sorted((c, int(ln), int(col)) for c, ln, col in _EXPECT.findall(path.read_text()))
 
 
+def search_of(path: Path):
+    return [INVALID / f for f in _SEARCH.findall(path.read_text())]
+
+
 def reported(path: Path, **kw):
+    kw.setdefault("search", search_of(path))
     program = load_program(path, raise_errors=False, **kw)
     return program, sorted((d.code, d.span.line, d.span.col) for d in program.bag.items)
 
@@ -63,10 +70,10 @@ def test_invalid_fixture_reports_exactly_its_expected_diagnostics(path):
     errors = [d for d in program.bag.items if d.is_error]
     if errors:
         with pytest.raises(NmmError) as info:
-            load_program(path)
+            load_program(path, search=search_of(path))
         assert sorted((d.code, d.span.line, d.span.col) for d in info.value.diagnostics) == want
     else:  # warnings only: the program loads, the warnings are kept
-        assert load_program(path).bag.warnings
+        assert load_program(path, search=search_of(path)).bag.warnings
 
 
 def test_every_code_has_an_invalid_fixture():

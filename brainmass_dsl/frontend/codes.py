@@ -11,6 +11,7 @@ CODES = {
     "NMM003": "unknown or malformed unit",
     "NMM004": "import not found",
     "NMM005": "file not readable",
+    "NMM006": "name defined by several files on the search path",
     # ---- names and structure
     "NMM101": "undefined name",
     "NMM102": "duplicate declaration",

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 from . import ast
 from .diagnostics import DiagnosticBag
-from .library import find_file, index
+from .library import display, find_file, import_text, index
 from .parser import parse
 from .resolve import ResolvedBlock, flatten
 
@@ -193,6 +193,14 @@ def load_program(source: Union[str, os.PathLike], *, text: Optional[str] = None,
         if blk is None and name in program.aliases:
             blk = visible.get(program.aliases[name])
         if blk is None:
+            entry = loader.catalogue().get(name)
+            if entry is not None and entry.ambiguous and requester is not None:
+                files = (entry.path,) + entry.others
+                bag.add("NMM006", f"'{requester.name}' extends '{name}', which {len(files)} "
+                        "files on the search path define: "
+                        + " and ".join(display(f) for f in files), requester.extends_span,
+                        f"import the one you mean, e.g. from \"{import_text(files[0], search)}\" "
+                        f"import {name}")
             blk = loader.from_catalogue(name)
             if blk is not None:
                 # the base's own file may import further bases
@@ -213,7 +221,7 @@ def load_program(source: Union[str, os.PathLike], *, text: Optional[str] = None,
             continue
         seen.add(id(b))
         if b.extends is not None:
-            base = lookup(b.extends)
+            base = lookup(b.extends, b)
             if base is None:
                 names = [n for n in list(visible) + list(loader.catalogue()) if n != b.name]
                 close = difflib.get_close_matches(b.extends, names, n=1)

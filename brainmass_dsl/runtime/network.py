@@ -75,6 +75,7 @@ def find_coupling(name, program=None, search=()):
     for cand in candidates:
         entry = idx.get(cand)
         if entry is not None and entry.kind == "coupling":
+            entry.check_unique("python")
             prog = load_program(entry.path, search=search, check="cached")
             return prog.block(entry.alias_of or entry.name)
     known = sorted(k for k, e in idx.items() if e.kind == "coupling")
