@@ -182,6 +182,36 @@ def test_nmm123_constants_only_positions_and_couplings():
     assert "an argument of pre" in program.bag.errors[0].message
 
 
+def test_did_you_mean_counts_a_swap_as_one_edit_and_prefers_the_right_arity():
+    """Issue 20: `tahn` suggested `tan`, which type-checks and gives wrong numbers."""
+    def hint_for(call, extra=""):
+        text = (f"model M:\n    parameter k = 1\n{extra}    state x = 1\n"
+                f"    d(x)/dt = {call} / (1 ms)\n")
+        (d,) = [d for d in load_error(text).diagnostics if d.code == "NMM107"]
+        return d.hint
+
+    assert hint_for("tahn(x)") == "did you mean 'tanh'?"
+    assert hint_for("ecp(x)") == "did you mean 'exp'?"
+    mix = "    function mix(a) = a * k\n"
+    assert hint_for("mx(x, k)", mix) == "did you mean 'max'?"       # 2 arguments: max
+    assert hint_for("mx(x)", mix) == "did you mean 'mix'?"          # 1 argument: mix
+    assert hint_for("qwerty(x)") == "define it with 'function NAME(args) = ...'"
+
+
+def test_one_suggestion_helper_is_used_everywhere():
+    """Every did-you-mean of the package goes through frontend/suggest.py."""
+    from brainmass_dsl.frontend.suggest import osa_distance, suggest
+
+    root = HERE.parent / "brainmass_dsl"
+    users = [p for p in root.rglob("*.py") if "difflib" in p.read_text()]
+    assert [p.relative_to(root).as_posix() for p in users] == ["frontend/suggest.py"]
+    assert osa_distance("tahn", "tanh") == 1 and osa_distance("ab", "ba") == 1
+    assert suggest("JANSENRITSTEP", ["JansenRitStep", "JansenRit"]) == ["JansenRitStep"]
+    assert suggest("gama", ["gamma", "a", "g"]) == ["gamma"]
+    assert suggest("x", ["y", "xx"], n=2) == ["xx", "y"]
+    assert suggest("coupling_strength", ["k"]) == []
+
+
 def test_recovery_does_not_cascade_into_undefined_names():
     """A declaration dropped by a syntax error must not also be reported as undefined."""
     err = load_error("model M:\n    parameter tau 10 ms\n    state x = 1\n    d(x)/dt = -x / tau\n")

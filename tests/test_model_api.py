@@ -166,6 +166,12 @@ def test_clear_errors_for_bad_arguments(test_models):
     cls = test_models.Units
     with pytest.raises(TypeError, match="unexpected keyword argument 'rat'; did you mean 'rate'"):
         cls(1, rat=1.0)
+    # a swap is one edit; init_ keywords are suggested and listed (issue 20)
+    with pytest.raises(TypeError, match=r"'zeat'; did you mean 'zeta'\?.*initial states: "
+                       r"init_x, init_v\)"):
+        test_models.Oscillator(1, zeat=0.1)
+    with pytest.raises(TypeError, match=r"'init_vv'; did you mean 'init_v'\?"):
+        test_models.Oscillator(1, init_vv=0.1)
     with pytest.raises(ValueError, match="parameter 'rate' of Units contains NaN"):
         cls(1, rate=np.nan)
     with pytest.raises(ValueError, match="parameter 'rate' of Units expects a value in Hz"):

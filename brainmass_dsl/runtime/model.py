@@ -9,12 +9,12 @@ The same compiled kernel that runs whole simulations advances one step here.
 """
 from __future__ import annotations
 
-import difflib
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..compiler import compile_nodes
+from ..frontend.suggest import Candidate, did_you_mean
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from . import environ
 from .values import broadcast_param, check_shape, magnitude_in
@@ -174,19 +174,22 @@ class Model:
         elif key.endswith("_init") and key[:-5] in self._state_index:
             self._inits[key[:-5]] = value
         else:
-            options = (list(self._param_index) + [f"init_{s}" for s in self._state_index])
-            close = difflib.get_close_matches(key, options, n=1)
+            inits = [f"init_{s}" for s in self._state_index]
+            options = [Candidate(p, "parameter") for p in self._param_index] + \
+                [Candidate(i, "init") for i in inits]
+            hint = did_you_mean(key, options, kind="init" if "init" in key else "parameter")
             raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument "
-                            f"{key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-                            + f" (parameters: {', '.join(self._param_index) or 'none'})")
+                            f"{key!r}" + (f"; {hint}" if hint else "")
+                            + f" (parameters: {', '.join(self._param_index) or 'none'}; "
+                            f"initial states: {', '.join(inits) or 'none'})")
 
     def set_params(self, **values) -> None:
         """Change parameters (never recompiles). Values are checked and converted now."""
         for key, v in values.items():
             if key not in self._param_index:
-                close = difflib.get_close_matches(key, list(self._param_index), n=1)
+                hint = did_you_mean(key, self._param_index)
                 raise TypeError(f"{self.name} has no parameter {key!r}"
-                                + (f"; did you mean {close[0]!r}?" if close else ""))
+                                + (f"; {hint}" if hint else ""))
             q = self._meta["parameters"][self._param_index[key]]
             arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
             self._check_param_shape(arr, key)
@@ -199,9 +202,9 @@ class Model:
     def get_param(self, name: str):
         """The current value of a parameter in its declared unit (default if never set)."""
         if name not in self._param_index:
-            close = difflib.get_close_matches(name, list(self._param_index), n=1)
+            hint = did_you_mean(name, self._param_index)
             raise TypeError(f"{self.name} has no parameter {name!r}"
-                            + (f"; did you mean {close[0]!r}?" if close else "")
+                            + (f"; {hint}" if hint else "")
                             + f" (parameters: {', '.join(self._param_index) or 'none'})")
         q = self._meta["parameters"][self._param_index[name]]
         if name in self._params:
@@ -283,9 +286,9 @@ class Model:
         values = dict(zip(names, args))
         for k, v in kwargs.items():
             if k not in self._input_index:
-                close = difflib.get_close_matches(k, names, n=1)
+                hint = did_you_mean(k, names)
                 raise TypeError(f"{self.name} has no input {k!r}"
-                                + (f"; did you mean {close[0]!r}?" if close else "")
+                                + (f"; {hint}" if hint else "")
                                 + f" (inputs: {', '.join(names) or 'none'})")
             if k in values:
                 raise TypeError(f"input {k!r} of {self.name} given twice")

@@ -11,7 +11,6 @@ sweeps) is spread over threads. Parameters of couplings are named "<term>.<name>
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -20,6 +19,7 @@ import numpy as np
 from ..compiler import TermSpec, compile_network
 from ..frontend import load_program
 from ..frontend.library import index
+from ..frontend.suggest import did_you_mean
 from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
                            square_matrix)
 from .model import Model
@@ -79,9 +79,9 @@ def find_coupling(name, program=None, search=()):
             prog = load_program(entry.path, search=search, check="cached")
             return prog.block(entry.alias_of or entry.name)
     known = sorted(k for k, e in idx.items() if e.kind == "coupling")
-    close = difflib.get_close_matches(name, known, n=1)
-    raise ValueError(f"unknown coupling {name!r}" + (f"; did you mean {close[0]!r}?" if close
-                     else "") + f" (couplings: {', '.join(known) or 'none found'})")
+    hint = did_you_mean(name, known)
+    raise ValueError(f"unknown coupling {name!r}" + (f"; {hint}" if hint else "")
+                     + f" (couplings: {', '.join(known) or 'none found'})")
 
 
 class _Term:

@@ -65,7 +65,6 @@ Results are bitwise the same either way.
 from __future__ import annotations
 
 import copy
-import difflib
 import itertools
 import math
 import os
@@ -76,6 +75,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..frontend.suggest import did_you_mean
 from . import environ
 from .errors import SimulationDiverged
 from .model import Model
@@ -255,9 +255,9 @@ def _canonical_name(model: Model, name: str) -> str:
     if name in model._param_index:
         return name
     known = list(getattr(model, "parameter_names", None) or model.param_names)
-    close = difflib.get_close_matches(name, known, n=1)
+    hint = did_you_mean(name, known)
     raise TypeError(f"sweep: grid parameter {name!r} is not a parameter of {model.name}"
-                    + (f"; did you mean {close[0]!r}?" if close else "")
+                    + (f"; {hint}" if hint else "")
                     + f" (parameters: {', '.join(known)})")
 
 
