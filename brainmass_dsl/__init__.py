@@ -17,6 +17,7 @@ from .runtime.connectivity import laplacian_connectivity  # noqa: E402
 from .runtime.network import Coupling, Network  # noqa: E402
 from .runtime.results import Result  # noqa: E402
 from .runtime.simulator import Simulator  # noqa: E402
+from .runtime.values import per_batch, per_node  # noqa: E402
 from .catalogue import ModelInfo, list_models  # noqa: E402
 from .utils import bounded_input, delay_index, process_sequence, sigmoid, sys2nd  # noqa: E402
 from .runtime.sweep import ModelSpec, SweepResult, sweep  # noqa: E402
@@ -25,7 +26,7 @@ from . import datasets  # noqa: E402
 __all__ = ["NmmError", "environ", "SimulationDiverged", "SimulationInterrupted", "load",
            "Model", "Network", "Coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
            "bounded_input", "process_sequence", "delay_index", "datasets",
-           "sweep", "ModelSpec", "SweepResult", "laplacian_connectivity",
+           "sweep", "ModelSpec", "SweepResult", "laplacian_connectivity", "per_node", "per_batch",
            "__version__"]
 
 

@@ -19,17 +19,17 @@ its docstring. Couplings are listed separately by `list_couplings()`.
 """
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from pathlib import Path
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .frontend import ast
-from .frontend.library import builtin_models_dir, index, search_path
+from .frontend.library import AmbiguousNameError, builtin_models_dir, index, search_path
+from .frontend.suggest import suggest
 
-__all__ = ["ModelInfo", "ModelList", "UnknownModelError", "list_models", "list_couplings",
-           "list_blocks", "find_model", "first_sentence", "display_path"]
+__all__ = ["ModelInfo", "ModelList", "UnknownModelError", "AmbiguousNameError", "list_models",
+           "list_couplings", "list_blocks", "find_model", "first_sentence", "display_path"]
 
 
 class ModelInfo(NamedTuple):
@@ -345,7 +345,8 @@ def find_model(name: str, search: Sequence[os.PathLike] = (),
     """(file, block name) of the block called `name` or having `name` as an alias.
 
     A unique case-insensitive match is accepted too (`jansenritstep`). Raises
-    `UnknownModelError` (a `LookupError`) listing close matches.
+    `UnknownModelError` (a `LookupError`) listing close matches, and `AmbiguousNameError`
+    (a `LookupError`) naming the files when several of the user's files define `name`.
     """
     idx = index(search)
     entries = {k: v for k, v in idx.items() if kind is None or v.kind == kind}
@@ -355,11 +356,8 @@ def find_model(name: str, search: Sequence[os.PathLike] = (),
         if len(folded) == 1:
             entry = entries[folded[0]]
     if entry is None:
-        close = difflib.get_close_matches(name, sorted(entries), n=5, cutoff=0.5)
-        lowered = {k.lower(): k for k in entries}
-        close += [lowered[k] for k in difflib.get_close_matches(name.lower(), sorted(lowered),
-                                                                n=5, cutoff=0.5)
-                  if lowered[k] not in close]
+        close = suggest(name, sorted(entries), n=5)
         close += [k for k in sorted(entries) if name.lower() in k.lower() and k not in close]
         raise UnknownModelError(name, close[:5], kind or "model")
+    entry.check_unique("file")
     return entry.path, (entry.alias_of or entry.name)

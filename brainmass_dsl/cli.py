@@ -12,7 +12,6 @@ for unexpected exceptions.
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import sys
@@ -252,8 +251,9 @@ def run_list(args) -> int:
         known = sorted({b.category for b in blocks})
         if args.category not in known:
             from .frontend.checks.metadata import CATEGORIES
+            from .frontend.suggest import suggest
 
-            close = difflib.get_close_matches(args.category, list(CATEGORIES) + known, n=3)
+            close = suggest(args.category, list(CATEGORIES) + known, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else \
                 f"; categories on the search path: {', '.join(known) or 'none'}"
             if args.category not in CATEGORIES:
@@ -366,7 +366,7 @@ def _checked(program, name: str) -> Tuple[object, str]:
 
 def _resolve_targets(args) -> List[Tuple[object, str]]:
     """(program, block name) for every target of `show`."""
-    from .catalogue import UnknownModelError, find_model, list_blocks
+    from .catalogue import AmbiguousNameError, UnknownModelError, find_model, list_blocks
 
     search = _search(args)
     out: List[Tuple[object, str]] = []
@@ -401,7 +401,9 @@ def _resolve_targets(args) -> List[Tuple[object, str]]:
             try:
                 name = program.block(block).name
             except KeyError:
-                close = difflib.get_close_matches(block, program.main_blocks, n=3, cutoff=0.5)
+                from .frontend.suggest import suggest
+
+                close = suggest(block, program.main_blocks, n=3)
                 raise CliError(f"{file} has no block named {block!r}"
                                + (f"; did you mean {', '.join(close)}?" if close else
                                   f"; it defines {', '.join(program.main_blocks)}")) from None
@@ -409,7 +411,7 @@ def _resolve_targets(args) -> List[Tuple[object, str]]:
             continue
         try:
             path, name = find_model(block, search)
-        except UnknownModelError as e:
+        except (UnknownModelError, AmbiguousNameError) as e:
             raise CliError(str(e)) from None
         program = _load(path, search)
         if name not in program.resolved:

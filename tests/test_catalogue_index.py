@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from brainmass_dsl.catalogue import (ModelInfo, ModelList, UnknownModelError, find_model,
-                                     first_sentence, list_blocks, list_couplings, list_models)
+from brainmass_dsl.catalogue import (AmbiguousNameError, ModelInfo, ModelList,
+                                     UnknownModelError, find_model, first_sentence, list_blocks,
+                                     list_couplings, list_models)
 
 OSC = '''
 model TcatOsc:
@@ -164,6 +165,37 @@ def test_first_folder_wins(tmp_path, monkeypatch):
                        "    d(y)/dt = -y\n")
     assert _mine(list_models([a, b]))["TcatDup"].category == "noise"
     assert _mine(list_models([b, a]))["TcatDup"].category == "forward"
+    # but a lookup by name is never decided by the path order (issue 20)
+    with pytest.raises(AmbiguousNameError, match=r"'TcatDup' is defined by 2 files on the "
+                       r"search path: .*a.x\.nmm and .*b.x\.nmm; choose one with FILE:NAME"):
+        find_model("TcatDup", [a, b])
+    assert find_model("TcatDup", [a]) == ((a / "x.nmm").resolve(), "TcatDup")
+
+
+def test_ambiguous_names_refused_from_python_and_catalogue_hidden_on_purpose(tmp_path,
+                                                                            monkeypatch):
+    """bm.NAME and a coupling by name refuse a name two user files define (naming both and
+    how to choose); a user's file hiding a built-in catalogue model is the documented way to
+    replace it and stays allowed."""
+    import brainmass_dsl as bm
+    from brainmass_dsl.runtime.library import catalogue_class
+    from brainmass_dsl.runtime.network import find_coupling
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        _write(folder, "dup.nmm", OSC)
+    monkeypatch.setenv("BRAINMASS_MODEL_PATH", os.pathsep.join([str(a), str(b)]))
+    with pytest.raises(AmbiguousNameError, match=r"'TcatOsc' is defined by 2 files.*choose one "
+                       r"with bm.load\(.*dup.nmm'\).TcatOsc"):
+        bm.TcatOsc
+    with pytest.raises(ValueError, match="'TcatLinear' is defined by 2 files"):
+        find_coupling("TcatLinear")
+    assert bm.load(a / "dup.nmm").TcatOsc(1).in_size == (1,)
+    monkeypatch.setenv("BRAINMASS_MODEL_PATH", str(a))
+    assert catalogue_class("TcatOsc")._program.main_file == str((a / "dup.nmm").resolve())
+    hopf = (tmp_path / "mine" / "hopf.nmm")
+    _write(hopf.parent, "hopf.nmm", "model HopfStep:\n    state z = 0\n    d(z)/dt = -z / (1 ms)\n")
+    assert find_model("HopfStep", [hopf.parent]) == (hopf.resolve(), "HopfStep")
 
 
 def test_find_model_resolves_aliases(folder):

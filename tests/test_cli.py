@@ -245,6 +245,34 @@ def test_show_file_and_block(models, capsys):
     assert "no block named 'Nope'" in capsys.readouterr().err
 
 
+def test_duplicate_names_on_the_path_are_refused_naming_both_files(models, capsys):
+    """Issue 20: `show MorrisLecar --path DIR` picked one of two files by path order. Now
+    refused, naming both; FILE:NAME chooses. The same name in another --path folder or an
+    alias counts too; the same file reached twice does not."""
+    other = _write(models, "zz_draft.nmm", VALID.replace("omega = 0.05", "omega = 0.07")
+                   .replace("coupling ClitDiffusive", "coupling ClitDiffusive2"))
+    assert main(["show", "--path", str(models), "ClitOsc"]) == 1
+    err = capsys.readouterr().err
+    assert "'ClitOsc' is defined by 2 files on the search path" in err
+    assert "osc.nmm" in err and "zz_draft.nmm" in err and "choose one with FILE:NAME" in err
+    assert main(["show", "--path", str(models), "ClitOscStep"]) == 1          # the alias
+    assert "'ClitOscStep' is defined by 2 files" in capsys.readouterr().err
+    assert main(["show", "--path", str(models), f"{other}:ClitOsc"]) == 0
+    out = capsys.readouterr().out
+    assert "0.07" in out and "0.05" not in out
+    assert main(["show", "--path", str(models), "--path", str(models / "sub"), "ClitRate"]) == 0
+    capsys.readouterr()
+    # a file that extends the ambiguous name: NMM006 at the extends, with the import to write
+    user = _write(models.parent, "user.nmm", "model Fast extends ClitOsc:\n"
+                  "    parameter omega = 0.1 /ms\n")
+    assert main(["check", "--path", str(models), str(user)]) == 1
+    out = capsys.readouterr().out
+    assert "user.nmm:1:20: error NMM006: 'Fast' extends 'ClitOsc', which 2 files" in out
+    assert 'from "osc.nmm" import ClitOsc' in out
+    user.write_text('from "osc.nmm" import ClitOsc\n' + user.read_text())
+    assert main(["check", "--path", str(models), str(user)]) == 0
+
+
 def test_show_all_markdown_to_file(models, tmp_path, capsys):
     target = tmp_path / "models.md"
     assert main(["show", "--path", str(models), "--all", "--markdown", "-o", str(target)]) == 0

@@ -6,6 +6,7 @@ Every file in tests/invalid/ states what it must report in header comments:
 
 (one line per diagnostic, warnings included). The test asserts the exact multiset of
 (code, line, column) the front end reports for the file: nothing missing, nothing extra.
+A `# search: FOLDER` line puts tests/invalid/FOLDER on the search path (as --path does).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ INVALID = HERE / "invalid"
 VALID = HERE / "valid"
 FIXTURES = sorted(INVALID.glob("*.nmm"))
 _EXPECT = re.compile(r"^#\s*expect:\s*(NMM\d{3})\s+(\d+):(\d+)\s*$", re.M)
+_SEARCH = re.compile(r"^#\s*search:\s*(\S+)\s*$", re.M)
 
 #: codes that no fixture file can trigger by itself (tested below with temporary files)
 NOT_FROM_A_FIXTURE = {"NMM005"}
@@ -33,7 +35,12 @@ def expected(path: Path):
     return sorted((c, int(ln), int(col)) for c, ln, col in _EXPECT.findall(path.read_text()))
 
 
+def search_of(path: Path):
+    return [INVALID / f for f in _SEARCH.findall(path.read_text())]
+
+
 def reported(path: Path, **kw):
+    kw.setdefault("search", search_of(path))
     program = load_program(path, raise_errors=False, **kw)
     return program, sorted((d.code, d.span.line, d.span.col) for d in program.bag.items)
 
@@ -63,10 +70,10 @@ def test_invalid_fixture_reports_exactly_its_expected_diagnostics(path):
     errors = [d for d in program.bag.items if d.is_error]
     if errors:
         with pytest.raises(NmmError) as info:
-            load_program(path)
+            load_program(path, search=search_of(path))
         assert sorted((d.code, d.span.line, d.span.col) for d in info.value.diagnostics) == want
     else:  # warnings only: the program loads, the warnings are kept
-        assert load_program(path).bag.warnings
+        assert load_program(path, search=search_of(path)).bag.warnings
 
 
 def test_every_code_has_an_invalid_fixture():
@@ -139,6 +146,70 @@ def test_nmm003_zeta_after_a_number_is_not_silently_a_unit():
     (d,) = err.diagnostics
     assert (d.code, d.span.line, d.span.col) == ("NMM003", 3, 21)
     assert "'zeta'" in d.message and "'*'" in d.hint
+
+
+def test_nmm123_the_issue_morris_lecar_term_is_not_silently_one_volt():
+    """Issue 20: with a state V, `(1 V - V_Ca)` was 1 volt (1000 mV). Refused with the two
+    readings spelled out; `1 * V` is the product and loads; `1 volt` is the unit and loads."""
+    text = ("model ML:\n    parameter V_Ca = 120 mV\n    parameter tau = 2 ms\n"
+            "    state V = -60 mV\n    d(V)/dt = -(1 V - V_Ca) / tau\n")
+    (d,) = load_error(text).diagnostics
+    assert (d.code, d.span.line, d.span.col, d.span.end_col) == ("NMM123", 5, 19, 20)
+    assert d.message == "'1 V' reads 'V' as a unit, but 'V' is also a state of ML"
+    assert d.hint == "write `1 * V` for the product, or `1 volt` for the unit"
+    rendered = str(load_error(text))
+    assert "    5 |     d(V)/dt = -(1 V - V_Ca) / tau\n" + " " * 26 + "^\n" in rendered
+    for fixed in ("(1 * V - V_Ca)", "(1 volt - V_Ca)", "(1 mV - V_Ca)"):
+        assert not load_program("ml.nmm", text=text.replace("(1 V - V_Ca)", fixed)).bag.items
+    # compound units, the unit spelled out in the hint; only the shadowed atom is marked
+    (d,) = load_error(text.replace("-(1 V - V_Ca) / tau",
+                                   "-(2 V/ms) * (V / V_Ca) * (tau / (1 ms))")).diagnostics
+    assert (d.span.col, d.span.end_col) == (19, 20)
+    assert d.hint == "write '*' between the number and 'V' for the product, or `2 volt/ms` " \
+        "for the unit"
+
+
+def test_nmm123_constants_only_positions_and_couplings():
+    """Defaults, initial values, input defaults and bounds take constants only: there a unit
+    is the only reading and nothing is reported. Coupling pre/post arguments count."""
+    ok = ("model M:\n    parameter s = 2\n    parameter tau = 4 s in (0 s, inf)\n"
+          "    input V = 0 V\n    state x = 1 V\n    d(x)/dt = -x * s / tau + V / tau\n")
+    assert not load_program("m.nmm", text=ok).bag.items
+    coupling = ("coupling C:\n    parameter k = 1\n    pre(x_i, S) = k * (S - 2 S)\n"
+                "    post(s) = s\n")
+    program = load_program("c.nmm", text=coupling, raise_errors=False)
+    assert [(d.code, d.span.line, d.span.col) for d in program.bag.errors] == [("NMM123", 3, 30)]
+    assert "an argument of pre" in program.bag.errors[0].message
+
+
+def test_did_you_mean_counts_a_swap_as_one_edit_and_prefers_the_right_arity():
+    """Issue 20: `tahn` suggested `tan`, which type-checks and gives wrong numbers."""
+    def hint_for(call, extra=""):
+        text = (f"model M:\n    parameter k = 1\n{extra}    state x = 1\n"
+                f"    d(x)/dt = {call} / (1 ms)\n")
+        (d,) = [d for d in load_error(text).diagnostics if d.code == "NMM107"]
+        return d.hint
+
+    assert hint_for("tahn(x)") == "did you mean 'tanh'?"
+    assert hint_for("ecp(x)") == "did you mean 'exp'?"
+    mix = "    function mix(a) = a * k\n"
+    assert hint_for("mx(x, k)", mix) == "did you mean 'max'?"       # 2 arguments: max
+    assert hint_for("mx(x)", mix) == "did you mean 'mix'?"          # 1 argument: mix
+    assert hint_for("qwerty(x)") == "define it with 'function NAME(args) = ...'"
+
+
+def test_one_suggestion_helper_is_used_everywhere():
+    """Every did-you-mean of the package goes through frontend/suggest.py."""
+    from brainmass_dsl.frontend.suggest import osa_distance, suggest
+
+    root = HERE.parent / "brainmass_dsl"
+    users = [p for p in root.rglob("*.py") if "difflib" in p.read_text()]
+    assert [p.relative_to(root).as_posix() for p in users] == ["frontend/suggest.py"]
+    assert osa_distance("tahn", "tanh") == 1 and osa_distance("ab", "ba") == 1
+    assert suggest("JANSENRITSTEP", ["JansenRitStep", "JansenRit"]) == ["JansenRitStep"]
+    assert suggest("gama", ["gamma", "a", "g"]) == ["gamma"]
+    assert suggest("x", ["y", "xx"], n=2) == ["xx", "y"]
+    assert suggest("coupling_strength", ["k"]) == []
 
 
 def test_recovery_does_not_cascade_into_undefined_names():

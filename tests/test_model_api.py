@@ -74,6 +74,79 @@ def test_parameter_shapes(test_models):
     assert bm.Simulator(multi, dt=0.1).run(1.0, progress=False)["x"].shape == (10, 2, 3)
 
 
+def test_one_dimensional_value_as_long_as_nodes_and_batch_is_refused(test_models):
+    """Issue 20: a length-n 1-D value at batch size n could be per node or per batch; it is
+    refused with both spellings, at every place a value meets the batch (parameters,
+    initial states, inputs, state assignment), and the explicit forms mean what they say."""
+    g = np.array([-1.0, -2.0])
+    m = test_models.LinearDecay(2, gamma=g)
+    with pytest.raises(ValueError, match=r"parameter 'gamma' of LinearDecay is ambiguous.*"
+                       r"bm.per_node\(value\).*bm.per_batch\(value\).*\(2, 2\) indexed "
+                       r"\(batch, node\)"):
+        bm.Simulator(m, dt=0.1).run(1.0, batch_size=2, progress=False)
+    # unbatched and other batch sizes keep today's meaning: per node
+    single = bm.Simulator(m, dt=0.1).run(1.0, progress=False)["x"][-1]
+    np.testing.assert_allclose(single, 0.01 * np.exp(g), rtol=1e-12)
+    three = bm.Simulator(m, dt=0.1).run(1.0, batch_size=3, progress=False)["x"][-1]
+    np.testing.assert_array_equal(three, np.broadcast_to(single, (3, 2)))
+
+    per_node = test_models.LinearDecay(2, gamma=bm.per_node(g))
+    res = bm.Simulator(per_node, dt=0.1).run(1.0, batch_size=2, progress=False)["x"][-1]
+    np.testing.assert_array_equal(res, np.broadcast_to(single, (2, 2)))
+    per_batch = test_models.LinearDecay(2, gamma=bm.per_batch(g))
+    res = bm.Simulator(per_batch, dt=0.1).run(1.0, batch_size=2, progress=False)["x"][-1]
+    np.testing.assert_array_equal(res, np.broadcast_to(single[:, None], (2, 2)))
+    # the same as the (batch, node) array; NumPy-style length-1 axes are accepted too
+    for value in (g[:, None] * np.ones(2), g[:, None], g[None, :]):
+        m.set_params(gamma=value)
+        other = bm.Simulator(m, dt=0.1).run(1.0, batch_size=2, progress=False)["x"][-1]
+        want = per_node if value.shape == (1, 2) else per_batch
+        np.testing.assert_array_equal(
+            other, bm.Simulator(want, dt=0.1).run(1.0, batch_size=2, progress=False)["x"][-1])
+    # with a unit, and read back
+    per_batch.set_params(gamma=bm.per_batch(np.array([-1.0, -2.0]) * ureg("1/s")))
+    np.testing.assert_allclose(per_batch.get_param("gamma"), [[-1e-3], [-2e-3]])
+
+    x0 = np.array([1.0, 2.0])
+    m = test_models.LinearDecay(2, init_x=x0)
+    with pytest.raises(ValueError, match="init_x of LinearDecay is ambiguous"):
+        m.init_all_states(batch_size=2)
+    m = test_models.LinearDecay(2, init_x=bm.per_batch(x0)).init_all_states(batch_size=2)
+    np.testing.assert_array_equal(m.x.value, [[1.0, 1.0], [2.0, 2.0]])
+    with pytest.raises(ValueError, match="state 'x' of LinearDecay is ambiguous"):
+        m.x.value = x0
+    m.x.value = bm.per_node(x0)
+    np.testing.assert_array_equal(m.x.value, [[1.0, 2.0], [1.0, 2.0]])
+    with bm.environ.context(dt=0.1):
+        with pytest.raises(ValueError, match="input 'x_inp' of LinearDecay is ambiguous"):
+            m.update(x_inp=x0)
+        m.update(x_inp=bm.per_node(x0))
+    # Simulator inputs: 2 steps, 2 nodes, batch 2: a time series or a constant?
+    sim = bm.Simulator(test_models.LinearDecay(2, gamma=0.0, init_x=0.0), dt=0.1)
+    with pytest.raises(ValueError, match=r"input 'x_inp' of LinearDecay is ambiguous.*one value "
+                       r"per step \(2 steps\).*value\[:, None\]"):
+        sim.run(0.2, batch_size=2, inputs={"x_inp": x0}, progress=False)
+    series = sim.run(0.2, batch_size=2, inputs={"x_inp": x0[:, None]}, progress=False)["x"]
+    np.testing.assert_allclose(series[:, 0, 0], [0.1, 0.3])        # x += dt * x_inp per step
+    const = sim.run(0.2, batch_size=2, inputs={"x_inp": bm.per_batch(x0)}, progress=False)["x"]
+    np.testing.assert_allclose(const[:, :, 0], [[0.1, 0.2], [0.2, 0.4]])
+    const = sim.run(0.2, batch_size=2, inputs={"x_inp": bm.per_node(x0)}, progress=False)["x"]
+    np.testing.assert_allclose(const[:, 0, :], [[0.1, 0.2], [0.2, 0.4]])
+
+
+def test_per_batch_and_per_node_errors(test_models):
+    with pytest.raises(ValueError, match=r"per_batch\(\) takes one value per batch element"):
+        test_models.LinearDecay(2, gamma=bm.per_batch(np.ones((2, 2))))
+    m = test_models.LinearDecay(2, gamma=bm.per_batch([-1.0, -2.0, -3.0]))
+    with pytest.raises(ValueError, match=r"per_batch\(\) gave 3 values but the batch has 2"):
+        bm.Simulator(m, dt=0.1).run(1.0, batch_size=2, progress=False)
+    with pytest.raises(ValueError, match=r"parameter 'gamma' of LinearDecay has shape \(1, 3\)"):
+        test_models.LinearDecay(2, gamma=bm.per_node([-1.0, -2.0, -3.0]))
+    with pytest.raises(TypeError, match="already wrapped"):
+        bm.per_node(bm.per_batch([1.0]))
+    assert repr(bm.per_batch([1.0, 2.0])) == "per_batch([1.0, 2.0])"
+
+
 def test_changing_parameters_never_recompiles(test_models):
     m = test_models.LinearDecay(4, method="heun")
     bm.Simulator(m, dt=0.1).run(1.0, progress=False)
@@ -93,6 +166,12 @@ def test_clear_errors_for_bad_arguments(test_models):
     cls = test_models.Units
     with pytest.raises(TypeError, match="unexpected keyword argument 'rat'; did you mean 'rate'"):
         cls(1, rat=1.0)
+    # a swap is one edit; init_ keywords are suggested and listed (issue 20)
+    with pytest.raises(TypeError, match=r"'zeat'; did you mean 'zeta'\?.*initial states: "
+                       r"init_x, init_v\)"):
+        test_models.Oscillator(1, zeat=0.1)
+    with pytest.raises(TypeError, match=r"'init_vv'; did you mean 'init_v'\?"):
+        test_models.Oscillator(1, init_vv=0.1)
     with pytest.raises(ValueError, match="parameter 'rate' of Units contains NaN"):
         cls(1, rate=np.nan)
     with pytest.raises(ValueError, match="parameter 'rate' of Units expects a value in Hz"):

@@ -472,6 +472,41 @@ def test_batch_element_equals_single_run_bitwise():
         np.testing.assert_array_equal(res["y"][:, b], one["y"])
 
 
+def test_coupling_values_as_long_as_nodes_and_batch_must_say_which():
+    """Issue 20: k = [0, .05, .5, 2] on 4 nodes with batch_size=4 was applied per node (every
+    batch element identical). Refused; per_batch / per_node / a (batch, node) array say it."""
+    N = B = 4
+    ks = [0.0, 0.05, 0.5, 2.0]
+
+    def _net(k):
+        W, D = rand_conn(N, 0, density=0.5, max_delay=3.0)
+        x0 = np.random.default_rng(1).standard_normal((2, N))
+        node = bm.HopfStep(N, method="heun", init_x=bm.per_node(x0[0]),
+                           init_y=bm.per_node(x0[1]))
+        return bm.Network(node, conn=W, delay=D, coupled_var="x", k=k)
+
+    net = _net(ks)
+    with pytest.raises(ValueError, match=r"init_x of Network\[HopfStep\] is ambiguous"):
+        run(_hopf_net(N, noise=None), 10.0, batch_size=B)     # initial states too
+    with pytest.raises(ValueError, match=r"parameter 'coupling.k' of Network\[HopfStep\] is "
+                       r"ambiguous: a 1-D value of length 4 could be one value per node \(4 "
+                       r"nodes\) or one per batch element \(batch size 4\); write "
+                       r"bm.per_node\(value\).*bm.per_batch\(value\).*shape \(4, 4\)"):
+        run(net, 10.0, batch_size=B)
+    net.set_params(**{"coupling.k": bm.per_batch(ks)})
+    per_batch = run(net, 10.0, batch_size=B)["x"]
+    for b in range(B):
+        np.testing.assert_array_equal(per_batch[:, b], run(_net(ks[b]), 10.0)["x"])
+    assert np.ptp(per_batch[-1], axis=0).max() > 1e-3      # the batch elements differ
+    net.set_params(**{"coupling.k": np.tile(ks, (B, 1)).T})   # (batch, node): the same
+    np.testing.assert_array_equal(run(net, 10.0, batch_size=B)["x"], per_batch)
+    net.set_params(**{"coupling.k": bm.per_node(ks)})
+    per_node = run(net, 10.0, batch_size=B)["x"]
+    single = run(_net(ks), 10.0)["x"]
+    for b in range(B):
+        np.testing.assert_array_equal(per_node[:, b], single)
+
+
 def test_batch_noise_depends_only_on_the_batch_index():
     """With noise: element b draws batch index b, so a batch of 2 is the prefix of a batch of
     4 and element 0 equals the unbatched run (bitwise); other elements differ."""

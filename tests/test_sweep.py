@@ -129,6 +129,28 @@ def test_points_equal_single_runs_bitwise():
         np.testing.assert_array_equal(res["y"][p], one["y"])
 
 
+@pytest.mark.parametrize("from_factory", [False, True])
+def test_model_values_stay_per_node_when_the_batch_is_as_long_as_the_nodes(from_factory):
+    """Issue 20: the values a sweep does not set (per-node initial states and parameters
+    of length N) are per node even in a batch of N points, where a batched run would refuse
+    them as ambiguous: the batch axis of a sweep is the grid's."""
+    w = np.linspace(0.1, 0.4, N)
+    grid = {"coupling.k": np.linspace(0.0, 0.8, N)}
+    model = ModelSpec.from_factory(make_net, noise=None, method="heun") if from_factory \
+        else make_net(noise=None, method="heun")
+    if not from_factory:
+        model.set_params(w=w)
+    res = sweep(model, grid, 10.0, dt=0.1, batch_size=N, monitors=["x"])
+    for p, point in enumerate(res.points):
+        net = make_net(noise=None, method="heun")
+        if not from_factory:
+            net.set_params(w=w)
+        net.set_params(**point)
+        np.testing.assert_array_equal(res["x"][p], run(net, 10.0, monitors=["x"])["x"])
+    with pytest.raises(TypeError, match=r"grid\['coupling.k'\].*not per_batch"):
+        sweep(model, {"coupling.k": bm.per_batch([0.1, 0.2])}, 1.0, dt=0.1)
+
+
 def test_noisy_sweep_independent_of_batch_size_and_equal_to_one_batched_run():
     """Point p draws the noise of batch index p: any batch_size gives the same numbers, and
     the sweep equals one batched run of all points; point 0 equals the unbatched run."""

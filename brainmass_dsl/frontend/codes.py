@@ -11,6 +11,7 @@ CODES = {
     "NMM003": "unknown or malformed unit",
     "NMM004": "import not found",
     "NMM005": "file not readable",
+    "NMM006": "name defined by several files on the search path",
     # ---- names and structure
     "NMM101": "undefined name",
     "NMM102": "duplicate declaration",
@@ -34,6 +35,7 @@ CODES = {
     "NMM120": "duplicate block",
     "NMM121": "cycle in extends",
     "NMM122": "name reserved for the compiler (begins with _ or contains __)",
+    "NMM123": "a unit after a number is also a name of the block",
     # ---- dimensions
     "NMM201": "terms of different dimensions",
     "NMM202": "dimensional argument to a function that needs a pure number",

@@ -3,12 +3,18 @@
 Search order: folders given by the caller (`--path`), then `BRAINMASS_MODEL_PATH`
 (os.pathsep-separated), then the built-in catalogue `models/`. The index maps every
 block name and alias to the file that defines it, by a cheap scan (no parsing).
+
+A name defined by two files of the user's folders is ambiguous: looking it up by name
+raises `AmbiguousNameError` naming both files (never resolved by path order); the user
+chooses one by its file (`FILE:NAME` on the command line, `bm.load(FILE).NAME` in Python,
+`from FILE import NAME` in a .nmm file). A user's file may hide a built-in catalogue model of
+the same name (documented: that is how a catalogue model is replaced).
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -41,6 +47,54 @@ class IndexEntry:
     path: Path         # the file defining it
     kind: str          # model | coupling
     alias_of: Optional[str] = None  # set when `name` is an alias
+    others: Tuple[Path, ...] = ()   # further files of the user's folders defining `name`
+
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.others)
+
+    def check_unique(self, how: str = "file") -> "IndexEntry":
+        """self, or AmbiguousNameError when several files define the name."""
+        if self.others:
+            raise AmbiguousNameError(self.name, (self.path,) + self.others, how)
+        return self
+
+
+def display(path: Path) -> str:
+    """`path` relative to the working directory when it lies below it, else absolute."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith(os.pardir + os.sep) else str(path)
+
+
+def import_text(path: Path, extra: Sequence[os.PathLike] = ()) -> str:
+    """How an `import` names `path`: relative to the search-path folder holding it."""
+    for root in search_path(extra):
+        try:
+            return Path(path).resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return Path(path).as_posix()
+
+
+class AmbiguousNameError(LookupError, ValueError):
+    """A name defined by several files on the search path; `.files` lists them in order."""
+
+    #: how the user names one of the files, per front end
+    CHOICES = {"file": "choose one with FILE:NAME, e.g. {file}:{name}",
+               "python": "choose one with bm.load({file!r}).{name}"}
+
+    def __init__(self, name: str, files: Sequence[Path], how: str = "file"):
+        self.name, self.files = name, tuple(files)
+        listed = " and ".join(display(f) for f in self.files)
+        choice = self.CHOICES[how].format(file=display(self.files[0]), name=name)
+        super().__init__(f"{name!r} is defined by {len(self.files)} files on the search "
+                         f"path: {listed}; {choice}")
+
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 def _nmm_files(folder: Path) -> Iterable[Path]:
@@ -65,18 +119,31 @@ def _scan(path: Path, mtime: float) -> Tuple[Tuple[str, str, Tuple[str, ...]], .
 
 
 def index(extra: Sequence[os.PathLike] = ()) -> Dict[str, IndexEntry]:
-    """Every block name and alias on the search path; earlier folders win."""
-    out: Dict[str, IndexEntry] = {}
+    """Every block name and alias on the search path, with the file that defines it (the
+    first in search order) and, in `others`, any further files of the user's folders that
+    define it too (see the module doc; a built-in catalogue file hidden by a user's file is
+    not listed)."""
+    found: Dict[str, List[IndexEntry]] = {}
+    builtin = builtin_models_dir().resolve()
     for folder in search_path(extra):
         for f in _nmm_files(folder):
             try:
                 blocks = _scan(f, f.stat().st_mtime)
             except OSError:
                 continue
+            f = f.resolve()
             for kind, name, aliases in blocks:
-                out.setdefault(name, IndexEntry(name, f, kind))
-                for a in aliases:
-                    out.setdefault(a, IndexEntry(a, f, kind, alias_of=name))
+                for key, alias_of in [(name, None)] + [(a, name) for a in aliases]:
+                    entries = found.setdefault(key, [])
+                    if all(e.path != f for e in entries):
+                        entries.append(IndexEntry(key, f, kind, alias_of=alias_of))
+    out: Dict[str, IndexEntry] = {}
+    for key, entries in found.items():
+        first = entries[0]
+        user_first = builtin not in first.path.parents
+        others = tuple(e.path for e in entries[1:]
+                       if not (user_first and builtin in e.path.parents))
+        out[key] = replace(first, others=others) if others else first
     return out
 
 

@@ -8,7 +8,6 @@ imports first, then in the catalogue on the search path (see `library.py`).
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -17,7 +16,8 @@ from typing import Dict, List, Optional, Sequence, Union
 
 from . import ast
 from .diagnostics import DiagnosticBag
-from .library import find_file, index
+from .library import display, find_file, import_text, index
+from .suggest import Candidate, did_you_mean
 from .parser import parse
 from .resolve import ResolvedBlock, flatten
 
@@ -106,9 +106,8 @@ class _Loader:
                 if n in available:
                     visible[n] = available[n]
                 else:
-                    close = difflib.get_close_matches(n, list(available), n=1)
                     self.bag.add("NMM004", f"{path.name} has no block named {n!r}", imp.span,
-                                 f"did you mean {close[0]!r}?" if close else
+                                 did_you_mean(n, available) or
                                  f"it defines: {', '.join(sorted(available)) or 'nothing'}")
         return visible
 
@@ -193,6 +192,14 @@ def load_program(source: Union[str, os.PathLike], *, text: Optional[str] = None,
         if blk is None and name in program.aliases:
             blk = visible.get(program.aliases[name])
         if blk is None:
+            entry = loader.catalogue().get(name)
+            if entry is not None and entry.ambiguous and requester is not None:
+                files = (entry.path,) + entry.others
+                bag.add("NMM006", f"'{requester.name}' extends '{name}', which {len(files)} "
+                        "files on the search path define: "
+                        + " and ".join(display(f) for f in files), requester.extends_span,
+                        f"import the one you mean, e.g. from \"{import_text(files[0], search)}\" "
+                        f"import {name}")
             blk = loader.from_catalogue(name)
             if blk is not None:
                 # the base's own file may import further bases
@@ -213,12 +220,12 @@ def load_program(source: Union[str, os.PathLike], *, text: Optional[str] = None,
             continue
         seen.add(id(b))
         if b.extends is not None:
-            base = lookup(b.extends)
+            base = lookup(b.extends, b)
             if base is None:
-                names = [n for n in list(visible) + list(loader.catalogue()) if n != b.name]
-                close = difflib.get_close_matches(b.extends, names, n=1)
+                names = [Candidate(n, x.kind) for n, x in visible.items() if n != b.name] + \
+                    [Candidate(n, e.kind) for n, e in loader.catalogue().items() if n != b.name]
                 bag.add("NMM112", f"'{b.name}' extends '{b.extends}', which is not defined",
-                        b.extends_span, f"did you mean {close[0]!r}?" if close else
+                        b.extends_span, did_you_mean(b.extends, names, kind=b.kind) or
                         "define it in this file, import its file, or put it on the search path")
             else:
                 pending.append(base)

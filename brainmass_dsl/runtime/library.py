@@ -53,10 +53,12 @@ def load(path, search: Sequence[os.PathLike] = ()) -> ModelLibrary:
 
 
 def catalogue_class(name: str, search: Sequence[os.PathLike] = ()) -> type:
-    """The class of a catalogue model (name or alias) on the search path."""
+    """The class of a catalogue model (name or alias) on the search path; a name that several
+    of the user's files define raises `AmbiguousNameError` (a LookupError and ValueError)."""
     entry = index(search).get(name)
     if entry is None or entry.kind != "model":
         raise AttributeError(name)
+    entry.check_unique("python")
     key = (str(entry.path), entry.alias_of or entry.name)
     if key not in _CLASSES:
         program = load_program(entry.path, search=search, check="cached")

@@ -9,17 +9,17 @@ The same compiled kernel that runs whole simulations advances one step here.
 """
 from __future__ import annotations
 
-import difflib
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..compiler import compile_nodes
+from ..frontend.suggest import Candidate, did_you_mean
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from ..plan import signature
 from . import environ
 from .interrupt import held_interrupt
-from .values import broadcast_param, magnitude_in
+from .values import broadcast_param, check_shape, magnitude_in
 
 
 def _in_size_tuple(in_size) -> Tuple[int, ...]:
@@ -54,7 +54,8 @@ class StateView:
         m._require_states()
         q = m._meta["states"][self._i]
         arr = magnitude_in(v, q["unit"], f"state {q['name']!r}", m.name)
-        m._state[self._i] = broadcast_param(arr, q["name"], m.in_size, m._batch, m.name) * q["factor"]
+        m._state[self._i] = broadcast_param(arr, f"state {q['name']!r}", m.in_size, m._batch,
+                                            m.name) * q["factor"]
 
     def __repr__(self):
         q = self._model._meta["states"][self._i]
@@ -83,7 +84,8 @@ class Model:
 
     Subclasses are made per .nmm model by `model_class`; their `__init__` takes `in_size`,
     `method=` (integrator, default exp_euler as in brainmass), every parameter by name (a
-    scalar, per node `in_size`, per batch `(B,)` or `(B,) + in_size`), `init_<state>=`
+    scalar, per node `in_size`, per batch `(B,)` or `(B,) + in_size`; `bm.per_node(v)` /
+    `bm.per_batch(v)` where a 1-D value could be either), `init_<state>=`
     (a value, an array or a callable(shape)) and `seed=` for the noise.
     """
 
@@ -178,19 +180,22 @@ class Model:
         elif key.endswith("_init") and key[:-5] in self._state_index:
             self._inits[key[:-5]] = value
         else:
-            options = (list(self._param_index) + [f"init_{s}" for s in self._state_index])
-            close = difflib.get_close_matches(key, options, n=1)
+            inits = [f"init_{s}" for s in self._state_index]
+            options = [Candidate(p, "parameter") for p in self._param_index] + \
+                [Candidate(i, "init") for i in inits]
+            hint = did_you_mean(key, options, kind="init" if "init" in key else "parameter")
             raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument "
-                            f"{key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-                            + f" (parameters: {', '.join(self._param_index) or 'none'})")
+                            f"{key!r}" + (f"; {hint}" if hint else "")
+                            + f" (parameters: {', '.join(self._param_index) or 'none'}; "
+                            f"initial states: {', '.join(inits) or 'none'})")
 
     def set_params(self, **values) -> None:
         """Change parameters (never recompiles). Values are checked and converted now."""
         for key, v in values.items():
             if key not in self._param_index:
-                close = difflib.get_close_matches(key, list(self._param_index), n=1)
+                hint = did_you_mean(key, self._param_index)
                 raise TypeError(f"{self.name} has no parameter {key!r}"
-                                + (f"; did you mean {close[0]!r}?" if close else ""))
+                                + (f"; {hint}" if hint else ""))
             q = self._meta["parameters"][self._param_index[key]]
             arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
             self._check_param_shape(arr, key)
@@ -198,19 +203,14 @@ class Model:
         self._param_cache = None
 
     def _check_param_shape(self, arr: np.ndarray, key: str) -> None:
-        ok = arr.ndim == 0 or arr.shape == self.in_size or arr.ndim == 1 or \
-            arr.shape[1:] == self.in_size or (arr.ndim == 2 and arr.shape[1] == self.n_nodes)
-        if not ok:
-            raise ValueError(f"parameter {key!r} of {self.name} has shape {arr.shape}; expected "
-                             f"a scalar, {self.in_size} (per node), (B,) (per batch element) or "
-                             f"(B,) + {self.in_size}")
+        check_shape(arr, f"parameter {key!r}", self.in_size, self.name)
 
     def get_param(self, name: str):
         """The current value of a parameter in its declared unit (default if never set)."""
         if name not in self._param_index:
-            close = difflib.get_close_matches(name, list(self._param_index), n=1)
+            hint = did_you_mean(name, self._param_index)
             raise TypeError(f"{self.name} has no parameter {name!r}"
-                            + (f"; did you mean {close[0]!r}?" if close else "")
+                            + (f"; {hint}" if hint else "")
                             + f" (parameters: {', '.join(self._param_index) or 'none'})")
         q = self._meta["parameters"][self._param_index[name]]
         if name in self._params:
@@ -229,7 +229,8 @@ class Model:
             if value is None:
                 out[i] = q["default"]
             else:
-                out[i] = broadcast_param(value, name, self.in_size, batch, self.name) * q["factor"]
+                out[i] = broadcast_param(value, f"parameter {name!r}", self.in_size, batch,
+                                         self.name) * q["factor"]
         self._param_cache = out
         return out
 
@@ -291,9 +292,9 @@ class Model:
         values = dict(zip(names, args))
         for k, v in kwargs.items():
             if k not in self._input_index:
-                close = difflib.get_close_matches(k, names, n=1)
+                hint = did_you_mean(k, names)
                 raise TypeError(f"{self.name} has no input {k!r}"
-                                + (f"; did you mean {close[0]!r}?" if close else "")
+                                + (f"; {hint}" if hint else "")
                                 + f" (inputs: {', '.join(names) or 'none'})")
             if k in values:
                 raise TypeError(f"input {k!r} of {self.name} given twice")

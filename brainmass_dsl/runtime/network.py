@@ -11,7 +11,6 @@ sweeps) is spread over threads. Parameters of couplings are named "<term>.<name>
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -20,6 +19,7 @@ import numpy as np
 from ..compiler import TermSpec, compile_network
 from ..frontend import load_program
 from ..frontend.library import index
+from ..frontend.suggest import did_you_mean
 from ..plan import signature
 from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
                            square_matrix)
@@ -76,12 +76,13 @@ def find_coupling(name, program=None, search=()):
     for cand in candidates:
         entry = idx.get(cand)
         if entry is not None and entry.kind == "coupling":
+            entry.check_unique("python")
             prog = load_program(entry.path, search=search, check="cached")
             return prog.block(entry.alias_of or entry.name)
     known = sorted(k for k, e in idx.items() if e.kind == "coupling")
-    close = difflib.get_close_matches(name, known, n=1)
-    raise ValueError(f"unknown coupling {name!r}" + (f"; did you mean {close[0]!r}?" if close
-                     else "") + f" (couplings: {', '.join(known) or 'none found'})")
+    hint = did_you_mean(name, known)
+    raise ValueError(f"unknown coupling {name!r}" + (f"; {hint}" if hint else "")
+                     + f" (couplings: {', '.join(known) or 'none found'})")
 
 
 class _Term:
@@ -251,7 +252,9 @@ class Network(Model):
             ckey = self._resolve_cparam(key)
             if ckey is None and key.startswith("noise.") and key in self._param_index:
                 q = self._meta["parameters"][self._param_index[key]]
-                self._own_params[key] = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+                arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+                self._check_param_shape(arr, key)
+                self._own_params[key] = arr
                 continue
             if ckey is None and "." in key and key not in self.node._param_index:
                 term = key.split(".", 1)[0]
@@ -262,7 +265,9 @@ class Network(Model):
                                    f"coupling terms: {', '.join(t.spec.name for t in self.terms)}"))
             if ckey is None and key.startswith("noise.") and key in self._param_index:
                 q = self._meta["parameters"][self._param_index[key]]
-                self._own_params[key] = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+                arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+                self._check_param_shape(arr, key)
+                self._own_params[key] = arr
                 continue
             if ckey is None:
                 self.node.set_params(**{key: v})
@@ -302,8 +307,8 @@ class Network(Model):
         for name, i in self._cparam_index.items():
             q = self._cparam_meta[i]
             if name in self._cparams:
-                out[i] = broadcast_param(self._cparams[name], name, self.in_size, batch,
-                                         self.name) * q["factor"]
+                out[i] = broadcast_param(self._cparams[name], f"parameter {name!r}",
+                                         self.in_size, batch, self.name) * q["factor"]
             else:
                 out[i] = q["default"]
         return out

@@ -20,7 +20,7 @@ from .errors import SimulationInterrupted, diverged_error
 from .interrupt import held_interrupt
 from .model import Model
 from .results import Result
-from .values import magnitude_in, to_ms
+from .values import Layout, magnitude_in, to_ms
 
 DEFAULT_CHUNK = 50_000   # steps in the first chunk of a run (unless chunk_steps is given)
 CHUNK_SECONDS = 0.25     # later chunks grow to about this long: fewer kernel calls, live bar
@@ -180,7 +180,17 @@ class Simulator:
                                  f"(inputs: {', '.join(m.input_names)})")
             q = m._meta["inputs"][m.input_names.index(name)]
             arr = magnitude_in(v, q["unit"], f"input {name!r}", m.name)
-            if arr.ndim >= 1 and arr.shape[0] == n_steps and not (arr.ndim == 1 and n_steps == m.n_nodes and n_steps == 1):
+            if isinstance(v, Layout):
+                const_kw[name] = v
+            elif arr.ndim >= 1 and arr.shape[0] == n_steps and not (arr.ndim == 1 and n_steps == m.n_nodes and n_steps == 1):
+                if arr.ndim == 1 and n_steps > 1 and n_steps in (m.n_nodes, B):
+                    what = "nodes" if n_steps == m.n_nodes else "batch elements"
+                    raise ValueError(
+                        f"input {name!r} of {m.name} is ambiguous: a 1-D value of length "
+                        f"{n_steps} could be one value per step ({n_steps} steps) or one per "
+                        f"{what[:-1]} ({n_steps} {what}); write value[:, None] (shape "
+                        f"({n_steps}, 1)) for a time series, bm.per_node(value) or "
+                        "bm.per_batch(value) for a constant")
                 per_step[name] = arr
             elif arr.ndim >= 1 and arr.shape[0] != n_steps and arr.ndim > len(m.in_size):
                 raise ValueError(f"input {name!r} has {arr.shape[0]} rows but the run has "
@@ -211,6 +221,13 @@ class Simulator:
             noise_substeps: int = 1, batch_offset: int = 0,
             parallel: Optional[bool] = None, average: bool = False) -> Result:
         """Simulate `duration` (ms or a time quantity); returns a `Result`.
+
+        `inputs`: None (the defaults), a callable (step, t) -> the step's values (a dict, a
+        tuple in input order, or the first input's value), or a dict {input: value} (a bare
+        value: the first input). A plain array whose first axis has one row per step is a time
+        series (row s at step s; a 1-D one whose length is also the number of nodes or the
+        batch size is refused as ambiguous: write it as a column); any other value is constant,
+        laid out as a parameter is (`bm.per_node(v)` / `bm.per_batch(v)` are always constant).
 
         `seed` keys the counter-based noise (default: the model's seed). `noise_substeps=r`
         makes each step's noise the sum of r finer normals, so that a run at dt*r follows the

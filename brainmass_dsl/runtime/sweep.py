@@ -18,8 +18,9 @@ bare name when it is unique, as `Network.set_params` accepts). A value is a numb
 quantity, converted to the parameter's declared unit) or a per-node array (shape in_size).
 The points are the full product of the lists, the LAST name varying fastest (C order, as
 `itertools.product` and `np.meshgrid(..., indexing="ij")`); with `zip=True` the lists are
-paired instead (equal lengths). Parameters not in the grid keep the model's values (they
-must not be per-batch arrays).
+paired instead (equal lengths). Parameters not in the grid keep the model's values: a number
+or one value per node (a 1-D value of length n_nodes is per node here, whatever the batch
+size, since the batch axis is the grid's), never per batch element.
 
 Batches. The points are split into consecutive batches of `batch_size` points; each batch
 is ONE batched kernel call with per-batch parameter arrays (shape (B,) + in_size): changing
@@ -64,7 +65,6 @@ Results are bitwise the same either way.
 from __future__ import annotations
 
 import copy
-import difflib
 import itertools
 import math
 import os
@@ -75,12 +75,13 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..frontend.suggest import did_you_mean
 from . import environ
 from .errors import SimulationDiverged
 from .model import Model
 from .network import Network
 from .simulator import Simulator, _progress
-from .values import is_quantity, magnitude_in, to_ms
+from .values import Layout, is_quantity, magnitude_in, per_node, to_ms
 
 __all__ = ["sweep", "ModelSpec", "SweepResult", "SweepDiverged", "grid_points"]
 
@@ -254,9 +255,9 @@ def _canonical_name(model: Model, name: str) -> str:
     if name in model._param_index:
         return name
     known = list(getattr(model, "parameter_names", None) or model.param_names)
-    close = difflib.get_close_matches(name, known, n=1)
+    hint = did_you_mean(name, known)
     raise TypeError(f"sweep: grid parameter {name!r} is not a parameter of {model.name}"
-                    + (f"; did you mean {close[0]!r}?" if close else "")
+                    + (f"; {hint}" if hint else "")
                     + f" (parameters: {', '.join(known)})")
 
 
@@ -285,6 +286,11 @@ def _values(model: Model, key: str, name: str, values) -> List[np.ndarray]:
     out = []
     n = model.n_nodes
     for v in seq:
+        if isinstance(v, Layout) and v.axis == "batch":
+            raise TypeError(f"grid[{key!r}]: a grid value is one value per grid point already; "
+                            "give the list itself, not per_batch(...)")
+        if isinstance(v, Layout):
+            v = v.value
         arr = magnitude_in(v, unit, f"grid[{key!r}]", model.name)
         if arr.shape not in ((), tuple(model.in_size), (n,)):
             raise ValueError(f"grid[{key!r}]: each value must be a number or a per-node array "
@@ -338,12 +344,35 @@ def _stack(values: List[np.ndarray], in_size) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- running
+def _pin_per_node(model: Model) -> None:
+    """Make the model's own 1-D values of length n_nodes explicitly per node (see the module
+    doc), so that a batch whose size equals the number of nodes reads them unambiguously."""
+    in_size = tuple(model.in_size)
+    if len(in_size) != 1 or in_size[0] < 2:
+        return
+    for obj in (model, model.__dict__.get("node")):
+        if obj is None:
+            continue
+        for attr in ("_params", "_own_params", "_cparams", "_inits", "_own_inits"):
+            values = obj.__dict__.get(attr)
+            for key, v in (values or {}).items():
+                if isinstance(v, Layout) or (callable(v) and not is_quantity(v)):
+                    continue
+                mag = v.magnitude if hasattr(v, "magnitude") else getattr(v, "mantissa", v)
+                if np.shape(mag) != in_size:
+                    continue
+                values[key] = v.reshape((1,) + in_size) if isinstance(v, np.ndarray) \
+                    else per_node(v)
+                obj.__dict__["_param_cache"] = None
+
+
 def _run_batch(spec: ModelSpec, params: Dict[str, np.ndarray], start: int, duration: float,
                dt: float, seed: int, monitors, reduce, parallel: Optional[bool],
                run_kw: dict) -> dict:
     """Run one batch (B points starting at grid index `start`) as one kernel call."""
 
     model = spec.build()
+    _pin_per_node(model)
     B = len(next(iter(params.values())))
     full = (B,) + tuple(model.in_size)
     model.set_params(**{name: np.broadcast_to(

@@ -2,6 +2,26 @@
 
 A plain number means the unit the name was declared with in its .nmm file; pint
 quantities and brainunit-like objects (`.mantissa` + `.unit`) are converted.
+
+Shapes. A value given for a parameter, an initial state or an input is laid out on the
+run's (batch, node) grid (node = the model's `in_size`):
+
+* a number: the same everywhere;
+* an array of shape `in_size`: one value per node, the same in every batch element;
+* an array of shape `(batch,)`: one value per batch element, the same on every node;
+* an array of shape `(batch,) + in_size` (or `(batch, n_nodes)`): one value per batch element
+  and node; an axis of length 1 is repeated along the run's axis, as in NumPy broadcasting.
+
+A 1-D value whose length is both the number of nodes and the batch size could mean either;
+it is refused (never guessed). `per_node(value)` and `per_batch(value)` say which is meant:
+
+>>> import numpy as np
+>>> broadcast_param(magnitude_in(per_node([1, 2]), None, "k"), "k", (2,), 2)
+array([[1., 2.],
+       [1., 2.]])
+>>> broadcast_param(magnitude_in(per_batch([1, 2]), None, "k"), "k", (2,), 2)
+array([[1., 1.],
+       [2., 2.]])
 """
 from __future__ import annotations
 
@@ -29,9 +49,53 @@ def _pint_quantity(x):
     return ureg.Quantity(np.asarray(x.mantissa), text)
 
 
+class Layout:
+    """A value with the axis it varies along said explicitly: see `per_node`, `per_batch`."""
+
+    __slots__ = ("value", "axis")
+
+    def __init__(self, value, axis: str):
+        if isinstance(value, Layout):
+            raise TypeError(f"per_{axis}() got a value already wrapped by per_{value.axis}()")
+        self.value, self.axis = value, axis
+
+    def __repr__(self):
+        return f"per_{self.axis}({self.value!r})"
+
+
+def per_node(value) -> Layout:
+    """`value` (a number or an array of shape in_size, with or without a unit) is one value
+    per node, the same in every batch element: `net.set_params(**{"coupling.k":
+    bm.per_node([0, .05, .5, 2])})`. Equivalent to the array with a leading axis of length 1
+    (shape `(1,) + in_size`)."""
+    return Layout(value, "node")
+
+
+def per_batch(value) -> Layout:
+    """`value` (a 1-D sequence, with or without a unit) is one value per batch element, the
+    same on every node: `net.set_params(**{"coupling.k": bm.per_batch([0, .05, .5, 2])})`
+    then `run(..., batch_size=4)`. Equivalent to the array as a column (shape `(batch, 1)`)."""
+    return Layout(value, "batch")
+
+
 def magnitude_in(x, unit: Optional[str], name: str, owner: str = "") -> np.ndarray:
-    """`x` as a float array in `unit` (a plain number is taken to be in `unit`)."""
+    """`x` as a float array in `unit` (a plain number is taken to be in `unit`).
+
+    `per_node(v)` comes back as shape `(1,) + v.shape`, `per_batch(v)` as `(len(v), 1)`:
+    arrays whose length-1 axis `broadcast_param` repeats over the run's nodes or batch.
+    """
     where = f" of {owner}" if owner else ""
+    if isinstance(x, Layout):
+        arr = magnitude_in(x.value, unit, name, owner)
+        if arr.ndim == 0:
+            return arr
+        if x.axis == "node":
+            return arr.reshape((1,) + arr.shape)
+        if arr.ndim != 1:
+            raise ValueError(f"{name}{where}: per_batch() takes one value per batch element "
+                             f"(a 1-D sequence), got shape {arr.shape}; for values per batch "
+                             "element and node give a (batch,) + in_size array")
+        return arr.reshape(-1, 1)
     if is_quantity(x):
         q = _pint_quantity(x)
         target = unit if unit and unit != "1" else "dimensionless"
@@ -63,24 +127,63 @@ def to_ms(x, name: str = "time") -> float:
     return float(arr)
 
 
+def _layout_help(n: int, in_size: Tuple[int, ...]) -> str:
+    return (f"write bm.per_node(value) for one value per node (the same in every batch "
+            f"element), bm.per_batch(value) for one value per batch element (the same on every "
+            f"node), or an array of shape {(n,) + tuple(in_size)} indexed (batch, node)")
+
+
+def _fits(shape: Tuple[int, ...], target: Tuple[int, ...]) -> bool:
+    """`shape` has target's rank and each axis is target's length or 1 (broadcasts)."""
+    return len(shape) == len(target) and all(s in (1, t) for s, t in zip(shape, target))
+
+
+def check_shape(arr: np.ndarray, name: str, in_size: Tuple[int, ...], owner: str = "") -> None:
+    """Refuse, when a value is set, shapes that no batch size could accept."""
+    in_size = tuple(in_size)
+    n = int(np.prod(in_size))
+    shape = arr.shape
+    if arr.ndim <= 1 or shape == in_size:
+        return
+    if (len(shape) == len(in_size) + 1 and _fits(shape[1:], in_size)) or             (len(shape) == 2 and shape[1] in (1, n)):
+        return
+    where = f" of {owner}" if owner else ""
+    raise ValueError(f"{name}{where} has shape {shape}; expected a scalar, {in_size} (per "
+                     f"node), (B,) (per batch element) or (B,) + {in_size}")
+
+
 def broadcast_param(arr: np.ndarray, name: str, in_size: Tuple[int, ...], batch: int,
                     owner: str = "") -> np.ndarray:
-    """Broadcast a parameter value to (batch, n_nodes).
+    """Broadcast a parameter value to (batch, n_nodes) (the rules: see the module doc).
 
     Accepted shapes: () scalar, in_size (per node), (batch,) (per batch element), and
-    (batch,) + in_size. A 1-D array whose length equals both n_nodes and batch is per node.
+    (batch,) + in_size or (batch, n_nodes), where an axis of length 1 is repeated. A 1-D
+    array whose length equals both n_nodes and batch (> 1) is ambiguous: a ValueError.
     """
+    in_size = tuple(in_size)
     n = int(np.prod(in_size)) if in_size else 1
     shape = arr.shape
     where = f" of {owner}" if owner else ""
-    if shape == () or arr.size == 1 and arr.ndim <= 1 and shape in ((1,),):
+    if shape == () or shape == (1,):
         return np.full((batch, n), float(arr.reshape(())), dtype=float)
-    if shape == tuple(in_size) or (len(in_size) == 1 and shape == (n,)):
+    per_node = shape == in_size or (len(in_size) == 1 and shape == (n,))
+    if per_node and shape == (batch,):
+        raise ValueError(f"{name}{where} is ambiguous: a 1-D value of length {n} could be one "
+                         f"value per node ({n} nodes) or one per batch element (batch size "
+                         f"{batch}); " + _layout_help(batch, in_size))
+    if per_node:
         return np.broadcast_to(arr.reshape(1, n), (batch, n)).copy()
     if shape == (batch,):
         return np.broadcast_to(arr.reshape(batch, 1), (batch, n)).copy()
-    if shape == (batch,) + tuple(in_size) or shape == (batch, n):
-        return arr.reshape(batch, n).astype(float, copy=True)
-    expected = ["()", f"{tuple(in_size)} (per node)", f"({batch},) (per batch element)",
-                f"{(batch,) + tuple(in_size)} (per batch element and node)"]
-    raise ValueError(f"{name}{where} has shape {shape}; expected one of " + ", ".join(expected))
+    full = (batch,) + in_size
+    if _fits(shape, full):
+        return np.broadcast_to(arr, full).reshape(batch, n).astype(float, copy=True)
+    if _fits(shape, (batch, n)):
+        return np.broadcast_to(arr, (batch, n)).astype(float, copy=True)
+    expected = ["()", f"{in_size} (per node)", f"({batch},) (per batch element)",
+                f"{full} (per batch element and node; an axis of length 1 is repeated)"]
+    hint = ""
+    if arr.ndim == 2 and shape[1] == 1 and shape[0] != batch:
+        hint = f" (per_batch() gave {shape[0]} values but the batch has {batch} elements)"
+    raise ValueError(f"{name}{where} has shape {shape}{hint}; expected one of "
+                     + ", ".join(expected))

@@ -1,8 +1,7 @@
 """NMM101 (undefined name) and NMM107 (unknown function)."""
-import difflib
-
 from .. import ast
 from ..builtins import CONSTANTS, COUPLING_NAMES, FUNCTIONS, TIME_NAME, is_noise
+from ..suggest import Candidate, did_you_mean
 
 CODES = ("NMM101", "NMM107")
 
@@ -14,8 +13,16 @@ def _known_values(ctx):
     return names | set(CONSTANTS) | {TIME_NAME}
 
 
+def _known_functions(ctx):
+    """Every callable name, with its arity: the block's functions, then the built-ins."""
+    own = [Candidate(name, "function", len(f.params)) for name, f in sorted(ctx.functions.items())]
+    return own + [Candidate(b.name, "function", (b.min_args, b.max_args))
+                  for b in FUNCTIONS.values()]
+
+
 def check(ctx):
     values = _known_values(ctx)
+    functions = _known_functions(ctx)
     for where, member, expr, local in ctx.expressions():
         scope = values | set(local)
         for e in ast.walk(expr):
@@ -26,8 +33,7 @@ def check(ctx):
                     ctx.report("NMM101", f"'{e.id}' is a function; call it with arguments",
                                e.span, f"write {e.id}(...)")
                     continue
-                close = difflib.get_close_matches(e.id, sorted(scope), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else \
+                hint = did_you_mean(e.id, sorted(scope)) or \
                     "declare it with parameter, state, input or let"
                 if e.id in {"dt"}:
                     hint = "the time step is not a model quantity; the integrator applies it"
@@ -40,7 +46,6 @@ def check(ctx):
                                f"declare it with 'function {e.func}(...) = ...' or remove the "
                                "parentheses")
                     continue
-                close = difflib.get_close_matches(e.func, sorted(set(ctx.functions) | set(FUNCTIONS)), n=1)
                 ctx.report("NMM107", f"unknown function '{e.func}'", e.span,
-                           f"did you mean '{close[0]}'?" if close else
-                           "define it with 'function NAME(args) = ...'")
+                           did_you_mean(e.func, functions, kind="function", arity=len(e.args))
+                           or "define it with 'function NAME(args) = ...'")
