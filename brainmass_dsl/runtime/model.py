@@ -130,7 +130,10 @@ class Model:
 
         inputs = [q.name for q in self._block.of_type(nmm_ast.Input)]
         name = key[len("noise_"):]
-        for cand in (f"{name}_inp", name, f"r{name}_inp", f"{name.lower()}_inp"):
+        # an input named like the argument itself is where the model file puts brainmass's
+        # sample (e.g. added directly to a derivative: Epileptor's noise_x1, Generic2d's
+        # noise_V); it takes precedence over an input `<name>_inp` that also exists
+        for cand in (key, f"{name}_inp", name, f"r{name}_inp"):
             if cand in inputs:
                 return cand
         raise TypeError(f"{type(self).__name__}: {key}= names no input (inputs: "
@@ -148,11 +151,17 @@ class Model:
                 if not isinstance(value, dict):
                     raise TypeError("noise= must map input names to noise processes, e.g. "
                                     "noise={'x_inp': bm.OUProcess(1, sigma=0.1)}")
-                pairs += [(f"noise_{k}", k, v) for k, v in value.items()]
+                pairs += [(f"noise_{k}", k, v, f"noise={{{k!r}: ...}}")
+                          for k, v in value.items() if v is not None]
             else:
-                pairs.append((key, self._noise_input(key), value))
-        wiring, sources = [], {}
-        for prefix, target, src in pairs:
+                pairs.append((key, self._noise_input(key), value, f"{key}="))
+        wiring, sources, seen = [], {}, {}
+        for prefix, target, src, label in pairs:
+            if target in seen:
+                raise TypeError(f"{type(self).__name__}: {seen[target]} and {label} both "
+                                f"wire noise into the input {target!r}; give one process "
+                                "per input")
+            seen[target] = label
             if not isinstance(src, Model):
                 raise TypeError(f"{prefix} must be a noise process such as bm.OUProcess(...), "
                                 f"got {type(src).__name__}")
