@@ -17,7 +17,7 @@ import numpy as np
 from ..compiler import compile_nodes
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from . import environ
-from .values import broadcast_param, magnitude_in
+from .values import block_bounds, broadcast_param, check_bounds, magnitude_in
 
 
 def _in_size_tuple(in_size) -> Tuple[int, ...]:
@@ -197,8 +197,21 @@ class Model:
             q = self._meta["parameters"][self._param_index[key]]
             arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
             self._check_param_shape(arr, key)
+            check_bounds(arr, q["factor"], self.param_bounds().get(key), f"parameter {key!r}",
+                         self.name, q["unit"], self.in_size)
             self._params[key] = arr
         self._param_cache = None
+
+    def param_bounds(self) -> dict:
+        """{parameter name: Bounds} of every parameter that declares bounds (its own and
+        those of the noise processes wired into it, as "noise_x.tau")."""
+        cached = self.__dict__.get("_bounds")
+        if cached is None:
+            cached = block_bounds(self._block)
+            for w in self._wiring:
+                cached.update(block_bounds(w.source, f"{w.prefix}."))
+            self._bounds = cached
+        return cached
 
     def _check_param_shape(self, arr: np.ndarray, key: str) -> None:
         ok = arr.ndim == 0 or arr.shape == self.in_size or arr.ndim == 1 or \
