@@ -488,26 +488,31 @@ def _F(x, a, theta):
     return sigmoid(a * (x - theta)) - sigmoid(-a * theta)
 
 
-def _wc_rhs(y, p, u, t):  # Wilson & Cowan 1972 with k = 1; c1..c4 = wEE, wEI, wIE, wII
+# Weight names are brainmass's code's, class by class (catalogue reference section 1.10):
+# WilsonCowanStep, NoSaturation, Symmetric and Linear put wIE on rI in the E equation and wEI
+# on rE in the I equation (Wilson & Cowan 1972's c1..c4 = wEE, wIE, wEI, wII); Divisive,
+# DivisiveInput, Delayed, Adaptive and ThreePopulation the other way round (c1..c4 = wEE,
+# wEI, wIE, wII).
+def _wc_rhs(y, p, u, t):  # Wilson & Cowan 1972 with k = 1; c1..c4 = wEE, wIE, wEI, wII
     rE, rI = y["rE"], y["rI"]
-    xE = p["wEE"] * rE - p["wEI"] * rI + u["rE_inp"]
-    xI = p["wIE"] * rE - p["wII"] * rI + u["rI_inp"]
+    xE = p["wEE"] * rE - p["wIE"] * rI + u["rE_inp"]
+    xI = p["wEI"] * rE - p["wII"] * rI + u["rI_inp"]
     return {"rE": (-rE + (1 - p["r"] * rE) * _F(xE, p["a_E"], p["theta_E"])) / p["tau_E"],
             "rI": (-rI + (1 - p["r"] * rI) * _F(xI, p["a_I"], p["theta_I"])) / p["tau_I"]}
 
 
 def _wc_nosat_rhs(y, p, u, t):
     rE, rI = y["rE"], y["rI"]
-    xE = p["wEE"] * rE - p["wEI"] * rI + u["rE_inp"]
-    xI = p["wIE"] * rE - p["wII"] * rI + u["rI_inp"]
+    xE = p["wEE"] * rE - p["wIE"] * rI + u["rE_inp"]
+    xI = p["wEI"] * rE - p["wII"] * rI + u["rI_inp"]
     return {"rE": (-rE + _F(xE, p["a_E"], p["theta_E"])) / p["tau_E"],
             "rI": (-rI + _F(xI, p["a_I"], p["theta_I"])) / p["tau_I"]}
 
 
 def _wc_symmetric_rhs(y, p, u, t):
     rE, rI = y["rE"], y["rI"]
-    xE = p["wEE"] * rE - p["wEI"] * rI + u["rE_inp"]
-    xI = p["wIE"] * rE - p["wII"] * rI + u["rI_inp"]
+    xE = p["wEE"] * rE - p["wIE"] * rI + u["rE_inp"]
+    xI = p["wEI"] * rE - p["wII"] * rI + u["rI_inp"]
     return {"rE": (-rE + (1 - p["r"] * rE) * _F(xE, p["a"], p["theta"])) / p["tau"],
             "rI": (-rI + (1 - p["r"] * rI) * _F(xI, p["a"], p["theta"])) / p["tau"]}
 
@@ -523,8 +528,8 @@ def _wc_simplified_rhs(y, p, u, t):
 
 def _wc_linear_rhs(y, p, u, t):
     rE, rI = y["rE"], y["rI"]
-    xE = p["wEE"] * rE - p["wEI"] * rI + u["rE_inp"]
-    xI = p["wIE"] * rE - p["wII"] * rI + u["rI_inp"]
+    xE = p["wEE"] * rE - p["wIE"] * rI + u["rE_inp"]
+    xI = p["wEI"] * rE - p["wII"] * rI + u["rI_inp"]
     return {"rE": (-rE + (1 - p["r"] * rE) * max(xE, 0.0)) / p["tau_E"],
             "rI": (-rI + (1 - p["r"] * rI) * max(xI, 0.0)) / p["tau_I"]}
 
@@ -577,12 +582,17 @@ def _wc_three_rhs(y, p, u, t):
 
 
 _WC_COMMON = {"tau_E": 1.0, "a_E": 1.2, "theta_E": 2.8, "tau_I": 1.0, "a_I": 1.0, "theta_I": 4.0}
-# Wilson & Cowan 1972 hysteresis set, with the values on brainmass's WilsonCowanStep terms
-_WC72_HYST = {"wEE": 12.0, "wEI": 4.0, "wIE": 13.0, "wII": 11.0}
-# brainmass's by-name defaults for Delayed / Adaptive / ThreePopulation (wEI on rI in the E eq)
+# Wilson & Cowan 1972 hysteresis set (c1..c4 = 12, 4, 13, 11) in WilsonCowanStep's names:
+# brainmass's defaults
+_WC72_HYST = {"wEE": 12.0, "wIE": 4.0, "wEI": 13.0, "wII": 11.0}
+# brainmass's defaults for Delayed / Adaptive / ThreePopulation: the same names and values,
+# but there wEI (13) multiplies rI in the E equation and wIE (4) rE in the I equation
 _WC_BM_BYNAME = {"wEE": 12.0, "wEI": 13.0, "wIE": 4.0, "wII": 11.0}
-# Wilson & Cowan 1972's limit-cycle set (Fig. 9): c1..c4 = 16, 12, 15, 3, P = 1.25
-_WC72_CYCLE = {"wEE": 16.0, "wEI": 12.0, "wIE": 15.0, "wII": 3.0, "a_E": 1.3, "theta_E": 4.0,
+# the same terms as _WC_BM_BYNAME in WilsonCowanStep's names (13 on rI -> E, 4 on rE -> I)
+_WC_BM_BYNAME_AS_STEP = {"wEE": 12.0, "wIE": 13.0, "wEI": 4.0, "wII": 11.0}
+# Wilson & Cowan 1972's limit-cycle set (Fig. 9): c1..c4 = 16, 12, 15, 3, P = 1.25, in
+# WilsonCowanStep's names
+_WC72_CYCLE = {"wEE": 16.0, "wIE": 12.0, "wEI": 15.0, "wII": 3.0, "a_E": 1.3, "theta_E": 4.0,
                "a_I": 2.0, "theta_I": 3.7}
 
 
@@ -628,12 +638,12 @@ def _wc_divisive_behaviour(sim):
 
 def _wc_delayed_behaviour(sim):
     _wc_finite_bounded(sim, inputs={"rE_inp": 1.0, "rI_inp": 0.0})
-    # with zero lags it is the undelayed model (values as brainmass's WilsonCowanStep by name)
+    # with zero lags it is the undelayed model with its weights on the same terms
     zero = {"delay_EE": 0.0, "delay_IE": 0.0, "delay_EI": 0.0, "delay_II": 0.0}
     inp, init = {"rE_inp": 1.0, "rI_inp": 0.0}, {"rE": 0.1, "rI": 0.05}
     t, tr = sim(params=zero, inputs=inp, init=init, t_ms=50.0)
     ref = REFERENCES["WilsonCowanStep"]
-    t2, tr2 = simulate(ref, params=_WC_BM_BYNAME, inputs=inp, init=init, t_ms=50.0)
+    t2, tr2 = simulate(ref, params=_WC_BM_BYNAME_AS_STEP, inputs=inp, init=init, t_ms=50.0)
     assert np.allclose(tr["rE"], tr2["rE"], atol=1e-8)
     # nonzero lags change the transient
     t, tr = sim(inputs=inp, init=init, t_ms=50.0)
@@ -1019,7 +1029,7 @@ REFERENCES["WilsonCowanSimplifiedStep"] = _wc_ref(
     _wc_generic_behaviour, "Wilson & Cowan 1972 (one excitatory and one inhibitory weight)",
     inputs={"rE_inp": 3.0, "rI_inp": 0.5})
 REFERENCES["WilsonCowanLinearStep"] = _wc_ref(
-    _p(tau_E=1.0, tau_I=1.0, wEE=0.8, wEI=0.3, wIE=1.0, wII=0.85, r=1.0), _wc_linear_rhs,
+    _p(tau_E=1.0, tau_I=1.0, wEE=0.8, wIE=0.3, wEI=1.0, wII=0.85, r=1.0), _wc_linear_rhs,
     _wc_generic_behaviour, "Wilson & Cowan 1972 with a rectified-linear transfer",
     inputs={"rE_inp": 0.5, "rI_inp": 0.1})
 _WC_DIV = _p(**_WC_COMMON, wEE=6.0, wEI=6.5, wIE=2.0, wII=5.5, r=1.0, sigma_E=1.0, sigma_I=1.0)

@@ -248,8 +248,9 @@ def _wc_delayed_behaviour(sim):
     refs._wc_finite_bounded(sim, inputs={"rE_inp": 1.0, "rI_inp": 0.0})
     zero = {"delay_EE": 0.0, "delay_IE": 0.0, "delay_EI": 0.0, "delay_II": 0.0}
     inp, init = {"rE_inp": 1.0, "rI_inp": 0.0}, {"rE": 0.1, "rI": 0.05}
-    _, undelayed = refs.simulate(refs.REFERENCES["WilsonCowanStep"], params=refs._WC_BM_BYNAME,
-                                 inputs=inp, init=init, t_ms=50.0)
+    _, undelayed = refs.simulate(refs.REFERENCES["WilsonCowanStep"],
+                                 params=refs._WC_BM_BYNAME_AS_STEP, inputs=inp, init=init,
+                                 t_ms=50.0)
     errors = []
     for dt in (0.002, 0.001):
         _, tr = compiled_simulate("WilsonCowanDelayedStep", params=zero, inputs=inp, init=init,

@@ -1,8 +1,8 @@
 """The built-in catalogue (models/): every file loads cleanly, every model carries its
 metadata, and names, defaults, states, inputs and outputs match brainmass 0.1.1 (the tables
 below are written from ../shared/reference/brainmass-catalogue.md, sections 1 and 3, not from
-the .nmm files). Deliberate deviations are listed in RENAMED / UNIT_CHANGED / INIT_CHANGED /
-OMITTED and explained in docs/differences-from-brainmass.md.
+the .nmm files). Deliberate deviations are listed in UNIT_CHANGED / INIT_CHANGED / OMITTED and
+explained in docs/differences-from-brainmass.md.
 
 The second half checks the independent references of tests/catalogue_refs.py against the
 behaviour reported in their papers (test_reference_behaviour), so that they are known to be
@@ -268,12 +268,6 @@ BRAINMASS_PARAMS = {
     # brainmass's KuramotoNetwork(K=0.0, alpha=0.0): K and alpha belong to the coupling here
     "KuramotoCoupling": {"K": (0.0, ""), "alpha": (0.0, "")},
 }
-# Wilson-Cowan weights: (model, our name) -> brainmass's name for the SAME term. We name w_XY
-# "from Y onto X" throughout; brainmass's code for these four classes names them the other
-# way round (wIE on rI in the E equation), so the values stay on their terms.
-RENAMED = {(m, ours): theirs for m in ("WilsonCowanStep", "WilsonCowanNoSaturationStep",
-                                        "WilsonCowanSymmetricStep", "WilsonCowanLinearStep")
-           for ours, theirs in (("wEI", "wIE"), ("wIE", "wEI"))}
 # (model, parameter) -> our declared value and unit where brainmass's unit is a quirk
 UNIT_CHANGED = {("MontbrioPazoRoxinStep", "delta"): (1.0, "")}  # published Delta: a pure number
 
@@ -307,8 +301,7 @@ def _dim(unit):
 def test_parameter_names_and_defaults(name):
     rb = _block(name)
     ours = {p.name: p for p in rb.of_type(ast.Parameter)}
-    expected = {ours_name: BRAINMASS_PARAMS[name][RENAMED.get((name, ours_name), ours_name)]
-                for ours_name in BRAINMASS_PARAMS[name]}
+    expected = dict(BRAINMASS_PARAMS[name])
     assert set(ours) == set(expected), (
         f"extra: {sorted(set(ours) - set(expected))}, "
         f"missing: {sorted(set(expected) - set(ours))}")

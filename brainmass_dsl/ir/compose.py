@@ -93,13 +93,17 @@ def wire_inputs(node: ModelIR, wiring: Dict[str, Tuple[ModelIR, str]]) -> ModelI
     let_map = {let.symbol: let.expr for let in lets}
     for q in node.states:
         rhs = drift[q.name].xreplace(replace_inputs)
-        # white noise reaching the equation through a let must be split out as well
+        # white noise reaching the equation through a let (or a let of a let...) must be
+        # split out as well: expand the lets completely before looking for it (the lets
+        # themselves are evaluated with the noise at 0 below, so noise found in a let only
+        # after a second substitution would otherwise be dropped without a word)
         expanded = rhs
         for _ in range(len(let_map) + 1):
-            if not (expanded.free_symbols & set(let_map)) or not any(
-                    n in expanded.xreplace(let_map).free_symbols for n in new_noise_syms):
+            if not (expanded.free_symbols & set(let_map)):
                 break
             expanded = expanded.xreplace(let_map)
+        if not any(n in expanded.free_symbols for n in new_noise_syms):
+            expanded = rhs
         d, g = _split(expanded, new_noise_syms, q.name)
         drift[q.name] = d if g else rhs
         merged = {k: v.xreplace(replace_inputs) for k, v in diffusion[q.name].items()}

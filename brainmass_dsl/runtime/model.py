@@ -19,7 +19,7 @@ from ..integrators.schemes import DEFAULT, get as get_scheme
 from ..plan import signature
 from . import environ
 from .interrupt import held_interrupt
-from .values import broadcast_param, check_shape, magnitude_in
+from .values import block_bounds, broadcast_param, check_bounds, check_shape, magnitude_in
 
 
 def _in_size_tuple(in_size) -> Tuple[int, ...]:
@@ -138,7 +138,10 @@ class Model:
 
         inputs = [q.name for q in self._block.of_type(nmm_ast.Input)]
         name = key[len("noise_"):]
-        for cand in (f"{name}_inp", name, f"r{name}_inp", f"{name.lower()}_inp"):
+        # an input named like the argument itself is where the model file puts brainmass's
+        # sample (e.g. added directly to a derivative: Epileptor's noise_x1, Generic2d's
+        # noise_V); it takes precedence over an input `<name>_inp` that also exists
+        for cand in (key, f"{name}_inp", name, f"r{name}_inp"):
             if cand in inputs:
                 return cand
         raise TypeError(f"{type(self).__name__}: {key}= names no input (inputs: "
@@ -156,11 +159,17 @@ class Model:
                 if not isinstance(value, dict):
                     raise TypeError("noise= must map input names to noise processes, e.g. "
                                     "noise={'x_inp': bm.OUProcess(1, sigma=0.1)}")
-                pairs += [(f"noise_{k}", k, v) for k, v in value.items()]
+                pairs += [(f"noise_{k}", k, v, f"noise={{{k!r}: ...}}")
+                          for k, v in value.items() if v is not None]
             else:
-                pairs.append((key, self._noise_input(key), value))
-        wiring, sources = [], {}
-        for prefix, target, src in pairs:
+                pairs.append((key, self._noise_input(key), value, f"{key}="))
+        wiring, sources, seen = [], {}, {}
+        for prefix, target, src, label in pairs:
+            if target in seen:
+                raise TypeError(f"{type(self).__name__}: {seen[target]} and {label} both "
+                                f"wire noise into the input {target!r}; give one process "
+                                "per input")
+            seen[target] = label
             if not isinstance(src, Model):
                 raise TypeError(f"{prefix} must be a noise process such as bm.OUProcess(...), "
                                 f"got {type(src).__name__}")
@@ -199,8 +208,21 @@ class Model:
             q = self._meta["parameters"][self._param_index[key]]
             arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
             self._check_param_shape(arr, key)
+            check_bounds(arr, q["factor"], self.param_bounds().get(key), f"parameter {key!r}",
+                         self.name, q["unit"], self.in_size)
             self._params[key] = arr
         self._param_cache = None
+
+    def param_bounds(self) -> dict:
+        """{parameter name: Bounds} of every parameter that declares bounds (its own and
+        those of the noise processes wired into it, as "noise_x.tau")."""
+        cached = self.__dict__.get("_bounds")
+        if cached is None:
+            cached = block_bounds(self._block)
+            for w in self._wiring:
+                cached.update(block_bounds(w.source, f"{w.prefix}."))
+            self._bounds = cached
+        return cached
 
     def _check_param_shape(self, arr: np.ndarray, key: str) -> None:
         check_shape(arr, f"parameter {key!r}", self.in_size, self.name)

@@ -24,7 +24,7 @@ from ..plan import signature
 from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
                            square_matrix)
 from .model import Model
-from .values import broadcast_param, magnitude_in
+from .values import block_bounds, broadcast_param, check_bounds, magnitude_in
 
 #: steps per kernel call: the history windows hold max lag + 1 + SUB_STEPS rows
 SUB_STEPS = signature.SUB_STEPS
@@ -250,11 +250,8 @@ class Network(Model):
         """Node parameters by name; coupling parameters as "coupling.k" (or "k" if unique)."""
         for key, v in values.items():
             ckey = self._resolve_cparam(key)
-            if ckey is None and key.startswith("noise.") and key in self._param_index:
-                q = self._meta["parameters"][self._param_index[key]]
-                arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
-                self._check_param_shape(arr, key)
-                self._own_params[key] = arr
+            if ckey is None and key in self._own_noise_params():
+                self._set_own_noise_param(key, v)
                 continue
             if ckey is None and "." in key and key not in self.node._param_index:
                 term = key.split(".", 1)[0]
@@ -263,20 +260,42 @@ class Network(Model):
                                 + (f"term {term!r} has {', '.join(have) or 'no parameters'}"
                                    if any(t.spec.name == term for t in self.terms) else
                                    f"coupling terms: {', '.join(t.spec.name for t in self.terms)}"))
-            if ckey is None and key.startswith("noise.") and key in self._param_index:
-                q = self._meta["parameters"][self._param_index[key]]
-                arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
-                self._check_param_shape(arr, key)
-                self._own_params[key] = arr
-                continue
             if ckey is None:
                 self.node.set_params(**{key: v})
                 continue
             q = self._cparam_meta[self._cparam_index[ckey]]
             arr = magnitude_in(v, q["unit"], f"parameter {ckey!r}", self.name)
             self._check_param_shape(arr, ckey)
+            check_bounds(arr, q["factor"], self.param_bounds().get(ckey),
+                         f"parameter {ckey!r}", self.name, q["unit"], self.in_size)
             self._cparams[ckey] = arr
         self._param_cache = None
+
+    def _own_noise_params(self):
+        """Names of the parameters of the network-level noise processes ("noise.sigma")."""
+        prefixes = tuple(f"{w.prefix}." for w in self.__dict__.get("_net_wiring", ()))
+        return [k for k in self._param_index if prefixes and k.startswith(prefixes)]
+
+    def _set_own_noise_param(self, key, v) -> None:
+        q = self._meta["parameters"][self._param_index[key]]
+        arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+        self._check_param_shape(arr, key)
+        check_bounds(arr, q["factor"], self.param_bounds().get(key), f"parameter {key!r}",
+                     self.name, q["unit"], self.in_size)
+        self._own_params[key] = arr
+
+    def param_bounds(self) -> dict:
+        """{name: Bounds} of the node's parameters (and its noise processes'), the network
+        noise processes' ("noise.sigma") and the coupling parameters ("coupling.k")."""
+        cached = self.__dict__.get("_bounds")
+        if cached is None:
+            cached = dict(self.node.param_bounds())
+            for w in self.__dict__.get("_net_wiring", ()):
+                cached.update(block_bounds(w.source, f"{w.prefix}."))
+            for t in self.terms:
+                cached.update(block_bounds(t.rb, f"{t.spec.name}."))
+            self._bounds = cached
+        return cached
 
     def get_param(self, name: str):
         ckey = self._resolve_cparam(name)

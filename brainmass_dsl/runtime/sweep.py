@@ -81,7 +81,7 @@ from .errors import SimulationDiverged
 from .model import Model
 from .network import Network
 from .simulator import Simulator, _progress
-from .values import Layout, is_quantity, magnitude_in, per_node, to_ms
+from .values import Layout, check_bounds, is_quantity, magnitude_in, per_node, to_ms
 
 __all__ = ["sweep", "ModelSpec", "SweepResult", "SweepDiverged", "grid_points"]
 
@@ -267,6 +267,12 @@ def _param_unit(model: Model, name: str) -> Optional[str]:
     return model._meta["parameters"][model._param_index[name]]["unit"]
 
 
+def _param_factor(model: Model, name: str) -> float:
+    if isinstance(model, Network) and name in model._cparam_index:
+        return model._cparam_meta[model._cparam_index[name]]["factor"]
+    return model._meta["parameters"][model._param_index[name]]["factor"]
+
+
 def _values(model: Model, key: str, name: str, values) -> List[np.ndarray]:
     if isinstance(values, (str, bytes, Mapping)):
         raise TypeError(f"grid[{key!r}] must be a list of values, got {type(values).__name__}")
@@ -285,7 +291,8 @@ def _values(model: Model, key: str, name: str, values) -> List[np.ndarray]:
     unit = _param_unit(model, name)
     out = []
     n = model.n_nodes
-    for v in seq:
+    bounds = model.param_bounds().get(name)
+    for i, v in enumerate(seq):
         if isinstance(v, Layout) and v.axis == "batch":
             raise TypeError(f"grid[{key!r}]: a grid value is one value per grid point already; "
                             "give the list itself, not per_batch(...)")
@@ -295,6 +302,9 @@ def _values(model: Model, key: str, name: str, values) -> List[np.ndarray]:
         if arr.shape not in ((), tuple(model.in_size), (n,)):
             raise ValueError(f"grid[{key!r}]: each value must be a number or a per-node array "
                              f"of shape {tuple(model.in_size)}, got shape {arr.shape}")
+        check_bounds(arr, _param_factor(model, name), bounds,
+                     f"grid[{key!r}][{i}] (parameter {name!r})", model.name, unit,
+                     model.in_size)
         out.append(arr.reshape(model.in_size) if arr.ndim else arr)
     return out
 

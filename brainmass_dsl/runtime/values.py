@@ -25,7 +25,7 @@ array([[1., 1.],
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Dict, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -187,3 +187,81 @@ def broadcast_param(arr: np.ndarray, name: str, in_size: Tuple[int, ...], batch:
         hint = f" (per_batch() gave {shape[0]} values but the batch has {batch} elements)"
     raise ValueError(f"{name}{where} has shape {shape}{hint}; expected one of "
                      + ", ".join(expected))
+
+
+# ---------------------------------------------------------------------------- declared bounds
+class Bounds(NamedTuple):
+    """A parameter's declared bounds `in [lo, hi]` / `in (lo, hi)`: lo, hi in canonical units,
+    `text` as written in the .nmm file (e.g. "(0 ms, inf)")."""
+
+    lo: float
+    hi: float
+    lo_closed: bool
+    hi_closed: bool
+    text: str
+
+    def inside(self, canonical: np.ndarray) -> np.ndarray:
+        lo_ok = canonical >= self.lo if self.lo_closed else canonical > self.lo
+        hi_ok = canonical <= self.hi if self.hi_closed else canonical < self.hi
+        return lo_ok & hi_ok
+
+
+def block_bounds(rb, prefix: str = "") -> Dict[str, Bounds]:
+    """{prefix + parameter name: Bounds} for every parameter of a (resolved) block that
+    declares bounds."""
+    from ..frontend import ast as nmm_ast
+    from ..frontend.checks.bounds import canonical_const
+    from ..frontend.printer import format_expr
+
+    out = {}
+    for p in rb.of_type(nmm_ast.Parameter):
+        b = p.bounds
+        if b is None:
+            continue
+        lo, hi = canonical_const(b.lo), canonical_const(b.hi)
+        if lo is None or hi is None:      # refused by the compiler (NMM114/NMM116)
+            continue
+        text = (f"{'[' if b.lo_closed else '('}{format_expr(b.lo)}, {format_expr(b.hi)}"
+                f"{']' if b.hi_closed else ')'}")
+        out[prefix + p.name] = Bounds(float(lo), float(hi), b.lo_closed, b.hi_closed, text)
+    return out
+
+
+def _index_text(idx: Tuple[int, ...], shape: Tuple[int, ...], in_size) -> str:
+    """Where `idx` of a parameter array of `shape` is: node / batch member (as
+    `broadcast_param` reads the shapes)."""
+    if in_size is not None:
+        in_size = tuple(in_size)
+        n = int(np.prod(in_size))
+        node = lambda ix: str(ix[0]) if len(ix) == 1 else str(tuple(ix))
+        if shape == in_size or (len(in_size) == 1 and shape == (n,)):
+            return f"node {node(idx)}"
+        if shape[1:] == in_size or (len(shape) == 2 and shape[1] == n):
+            return f"batch member {idx[0]}, node {node(idx[1:])}"
+        if len(shape) == 1:
+            return f"batch member {idx[0]}"
+    return f"index {idx[0] if len(idx) == 1 else idx}"
+
+
+def check_bounds(arr: np.ndarray, factor: float, bounds: Optional[Bounds], name: str,
+                 owner: str = "", unit: Optional[str] = None, in_size=None) -> None:
+    """ValueError naming `name`, the first offending index (as a node / batch member when
+    `in_size` is given) and the bounds if any element of `arr` (declared units; `arr * factor`
+    is what the kernel sees) lies outside `bounds`."""
+    if bounds is None:
+        return
+    arr = np.asarray(arr, dtype=float)
+    bad = ~bounds.inside(arr * factor)
+    if not bad.any():
+        return
+    where = f" of {owner}" if owner else ""
+    u = f" {unit}" if unit and unit != "1" else ""
+    if arr.ndim == 0:
+        raise ValueError(f"{name}{where} = {float(arr):g}{u} is outside its declared bounds "
+                         f"{bounds.text}")
+    idx = tuple(int(i) for i in np.argwhere(bad)[0])
+    more = int(bad.sum()) - 1
+    raise ValueError(f"{name}{where} is outside its declared bounds {bounds.text} at "
+                     f"{_index_text(idx, arr.shape, in_size)} (value {float(arr[idx]):g}{u}, "
+                     f"in an array of shape {arr.shape})"
+                     + (f" and at {more} other index{'es' if more > 1 else ''}" if more else ""))
