@@ -487,6 +487,12 @@ class Model:
         return tuple(self._input_index)
 
     @property
+    def positional_inputs(self) -> Tuple[str, ...]:
+        """The inputs that `update(*inputs)` (and a callable or array `inputs=` of
+        `Simulator.run`) fill by position, in order."""
+        return tuple(self._input_index)
+
+    @property
     def output_names(self) -> Tuple[str, ...]:
         return tuple(self._output_index)
 

@@ -183,11 +183,11 @@ class Network(Model):
         self._output_index = dict(node._output_index)
         self._own_params: Dict[str, Any] = {}
         self._own_inits: Dict[str, Any] = {}
-        if noise_src is not None:
-            for key, value in noise_src._params.items():
-                self._own_params[f"noise.{key}"] = value
-            for key, value in noise_src._inits.items():
-                self._own_inits[f"noise.{key}"] = value
+        for prefix, src in noise_src.items():
+            for key, value in src._params.items():
+                self._own_params[f"{prefix}.{key}"] = value
+            for key, value in src._inits.items():
+                self._own_inits[f"{prefix}.{key}"] = value
         self._cparam_index: Dict[str, int] = {}
         self._cparam_meta: List[dict] = []
         for term_meta in self._meta["coupling_terms"]:
@@ -205,24 +205,40 @@ class Network(Model):
         self._edge_cache: Dict[float, list] = {}
 
     def _network_noise(self, noise):
-        """Network-level noise on the main coupling's target input (as brainmass's
-        Network(noise=...)): a noise process, or a number = white-noise intensity."""
+        """Network-level noise (brainmass's Network(noise=...)): a noise process, or a number
+        = white-noise intensity, on the main coupling's target input (prefix "noise":
+        parameters "noise.sigma", ...); or a dict {input: process or number} wiring each to
+        its input, as on nodes (prefix "noise_<input>": "noise_x_inp.sigma", ...).
+        Returns (wires, {prefix: source model})."""
         from ..compiler import Wire
 
         if noise is None:
-            return (), None
-        if isinstance(noise, (int, float)):
-            from .library import catalogue_class
+            return (), {}
+        if isinstance(noise, dict):
+            pairs = [(f"noise_{k}", k, v) for k, v in noise.items() if v is not None]
+            for _, k, _ in pairs:
+                if not isinstance(k, str) or k not in self.node.input_names:
+                    raise ValueError(f"noise={{{k!r}: ...}}: {k!r} is not an input of "
+                                     f"{self.node.name} (inputs: "
+                                     f"{', '.join(self.node.input_names)})")
+        else:
+            pairs = [("noise", self.terms[0].target, noise)]
+        wires, sources = [], {}
+        for prefix, target, src in pairs:
+            label = "noise=" if prefix == "noise" else f"noise={{{target!r}: ...}}"
+            if isinstance(src, (int, float)) and not isinstance(src, bool):
+                from .library import catalogue_class
 
-            noise = catalogue_class("GaussianNoise")(1, sigma=float(noise))
-        if not isinstance(noise, Model) or noise._meta.get("category") != "noise":
-            raise TypeError("noise= must be a noise process (e.g. bm.OUProcess(...)) or a "
-                            f"white-noise intensity, got {type(noise).__name__}")
-        target = self.terms[0].target
-        if any(w.input == target for w in self.node._wiring):
-            raise ValueError(f"the node already has noise on {target!r}; give the network's "
-                             "noise to another input or remove one of them")
-        return (Wire(target, noise._block, "noise"),), noise
+                src = catalogue_class("GaussianNoise")(1, sigma=float(src))
+            if not isinstance(src, Model) or src._meta.get("category") != "noise":
+                raise TypeError(f"{label} must be a noise process (e.g. bm.OUProcess(...)) or "
+                                f"a white-noise intensity, got {type(src).__name__}")
+            if any(w.input == target for w in self.node._wiring):
+                raise ValueError(f"the node already has noise on {target!r}; give the "
+                                 "network's noise to another input or remove one of them")
+            wires.append(Wire(target, src._block, prefix))
+            sources[prefix] = src
+        return tuple(wires), sources
 
     # ---------------------------------------------------------------- parameters
     @property
@@ -350,8 +366,48 @@ class Network(Model):
     init_state = init_all_states
     reset_state = init_all_states
 
+    @property
+    def positional_inputs(self):
+        """The node inputs that positional inputs fill, in order: as brainmass's
+        `Network.update(*inputs)` = `node(coupling, *inputs)`, the coupling takes the node's
+        first input and positional inputs fill the ones after it. With the main coupling on
+        another input (`target=`) there is no such order: () (inputs must be named)."""
+        names = list(self.node.input_names)
+        if self.terms[0].target != names[0]:
+            return ()
+        return tuple(names[1:])
+
+    def _positional_error(self, n_given: int) -> TypeError:
+        names = list(self.node.input_names)
+        target = self.terms[0].target
+        slots = self.positional_inputs
+        if target != names[0]:
+            why = (f"the coupling goes into {target!r}, not into the first input "
+                   f"{names[0]!r}, so positional inputs have no brainmass meaning")
+        else:
+            why = (f"as in brainmass's Network.update(*inputs), the coupling takes the first "
+                   f"input {target!r} and positional inputs fill "
+                   + (", ".join(repr(n) for n in slots) if slots else "nothing (it has no "
+                      "other input)"))
+        return TypeError(f"{self.name}: {n_given} positional input"
+                         f"{'s' if n_given != 1 else ''} given; {why}. Name the inputs "
+                         f"instead, e.g. inputs=lambda i, t: {{{names[0]!r}: ...}} or "
+                         f"update({names[0]}=...) (inputs of {self.node.name}: "
+                         f"{', '.join(names)}; a named input adds to the coupling)")
+
     def input_array(self, args, kwargs, batch):
-        return self.node.input_array(args, kwargs, batch)
+        if args:
+            slots = self.positional_inputs
+            if len(args) > len(slots):
+                raise self._positional_error(len(args))
+            named = dict(zip(slots, args))
+            for k, v in kwargs.items():
+                if k in named:
+                    raise TypeError(f"input {k!r} of {self.name} given twice (positional "
+                                    f"inputs fill {', '.join(slots)})")
+                named[k] = v
+            return self.node.input_array((), named, batch)
+        return self.node.input_array((), kwargs, batch)
 
     def _edges(self, dt: float):
         if dt not in self._edge_cache:

@@ -172,7 +172,10 @@ class Simulator:
         else:
             if not m.input_names:
                 raise ValueError(f"{m.name} has no inputs, but inputs were given")
-            series = {m.input_names[0]: inputs}
+            slots = getattr(m, "positional_inputs", m.input_names)
+            if not slots:            # a Network whose coupling leaves no positional input
+                raise m._positional_error(1)
+            series = {slots[0]: inputs}
         per_step, const_kw = {}, {}
         for name, v in series.items():
             if name not in m.input_names:
