@@ -84,30 +84,46 @@ def radial_normals(positions: np.ndarray, origin, min_radius: float) -> np.ndarr
     return out
 
 
+TIE_RTOL = 1e-6
+
+
+def _extent(pos: np.ndarray) -> float:
+    return float(np.ptp(pos, axis=0).max()) if len(pos) else 0.0
+
+
+def _first_within(values: np.ndarray, tol: float) -> int:
+    """The lowest index whose value is within `tol` of the minimum."""
+    return int(np.argmax(values <= values.min() + tol))
+
+
 def farthest_point_centres(positions: np.ndarray, n: int) -> np.ndarray:
     """Indices of `n` positions spread by farthest-point sampling (deterministic: starts at
-    the point nearest the centroid, ties to the lowest index)."""
+    the point nearest the centroid; distances equal to within TIE_RTOL of the positions'
+    extent are ties, won by the lowest index, so float32 copies pick the same points)."""
     pos = np.asarray(positions, float)
     if not 1 <= n <= len(pos):
         raise ValueError(f"regions: asked for {n} regions from {len(pos)} source points "
                          f"(1 <= regions <= {len(pos)})")
-    first = int(np.argmin(np.linalg.norm(pos - pos.mean(0), axis=1)))
+    tol = TIE_RTOL * _extent(pos)
+    first = _first_within(np.linalg.norm(pos - pos.mean(0), axis=1), tol)
     chosen = [first]
     dist = np.linalg.norm(pos - pos[first], axis=1)
     for _ in range(n - 1):
-        nxt = int(np.argmax(dist))
+        nxt = _first_within(-dist, tol)
         chosen.append(nxt)
         dist = np.minimum(dist, np.linalg.norm(pos - pos[nxt], axis=1))
     return np.asarray(chosen)
 
 
 def nearest_centre_parcels(positions: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """(V, R) one-hot: each position to its nearest centre (ties to the lower index).
+    """(V, R) one-hot: each position to its nearest centre (ties, as in
+    `farthest_point_centres`, to the lower index).
     A centre that receives no position is a ValueError naming `regions`."""
     pos = np.asarray(positions, float)
     cen = np.asarray(centres, float)
     d = np.linalg.norm(pos[:, None, :] - cen[None, :, :], axis=2)
-    label = np.argmin(d, axis=1)
+    tol = TIE_RTOL * _extent(np.vstack([pos, cen]))
+    label = np.argmax(d <= d.min(axis=1, keepdims=True) + tol, axis=1)
     parcel = np.zeros((len(pos), len(cen)))
     parcel[np.arange(len(pos)), label] = 1.0
     empty = np.flatnonzero(parcel.sum(0) == 0)
