@@ -39,8 +39,8 @@ def as_unit(unit, name: str):
 
 
 def unit_text(unit) -> str:
-    """Short text of a pint unit (``'mV / nA / m'``), '' for dimensionless."""
-    text = f"{unit:~}"
+    """Short ASCII text of a pint unit (``'mV / m / nA'``, ``'uV'``), '' for dimensionless."""
+    text = f"{unit:~}".replace("\u00b5", "u").replace("\u03bc", "u")
     return "" if text in ("", "dimensionless") else text
 
 
