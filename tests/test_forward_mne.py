@@ -20,13 +20,26 @@ def test_without_mne_the_paths_say_what_to_install(monkeypatch):
             call()
 
 
-mne = pytest.importorskip("mne")
+try:
+    import mne
+except ImportError:
+    mne = None
+needs_mne = pytest.mark.skipif(mne is None, reason="MNE-Python is not installed "
+                               "(pip install 'brainmass-dsl[mne]')")
 SPACING = 30.0   # mm: ~80 sources, a forward solution in about a second
 
 
 @pytest.fixture(scope="module")
 def sphere_fwd():
     return mne_io.make_sphere_forward("standard_1020", spacing=SPACING)
+
+
+@needs_mne
+def test_an_mne_that_cannot_import_its_parts_says_upgrade(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mne.transforms", None)
+    with pytest.raises(ImportError, match=r"does not work with the installed packages.*"
+                                          r"pip install -U mne"):
+        mne_io.require_mne()
 
 
 def _direct_reduction(fwd, centres_m, origin_m):
@@ -45,6 +58,7 @@ def _direct_reduction(fwd, centres_m, origin_m):
     return (out - out.mean(0)).T                               # average reference, (R, M)
 
 
+@needs_mne
 def test_sphere_leadfield_is_the_reduced_forward(sphere_fwd):
     fwd, sphere = sphere_fwd
     origin_mm = np.asarray(sphere["r0"]) * 1e3
@@ -61,6 +75,7 @@ def test_sphere_leadfield_is_the_reduced_forward(sphere_fwd):
     np.testing.assert_allclose(again.matrix, lf.matrix, rtol=1e-12)
 
 
+@needs_mne
 def test_sphere_leadfield_drives_an_eeg_model(sphere_fwd):
     lf = mne_io.sphere_leadfield(8, spacing=SPACING)
     eeg = lf.eeg_model(sensor_unit="uV")
@@ -70,6 +85,7 @@ def test_sphere_leadfield_drives_an_eeg_model(sphere_fwd):
     assert eeg.sensor_names == lf.sensor_names
 
 
+@needs_mne
 def test_fif_round_trip(sphere_fwd, tmp_path):
     fwd, sphere = sphere_fwd
     path = tmp_path / "sphere-fwd.fif"
@@ -83,6 +99,7 @@ def test_fif_round_trip(sphere_fwd, tmp_path):
     np.testing.assert_allclose(got.matrix, want.matrix, atol=1e-6 * np.abs(want.matrix).max())
 
 
+@needs_mne
 def test_fixed_orientation_forward(sphere_fwd):
     # a fixed-orientation solution uses its own orientations (here: the free solution's z)
     fwd, _ = sphere_fwd
@@ -98,6 +115,7 @@ def test_fixed_orientation_forward(sphere_fwd):
     np.testing.assert_allclose(lf.matrix, want, rtol=1e-12)
 
 
+@needs_mne
 def test_bad_arguments(sphere_fwd):
     fwd, _ = sphere_fwd
     with pytest.raises(ValueError, match="ch_type: the forward solution has no 'mag' channels"):

@@ -38,6 +38,11 @@ def require_mne():
         raise ImportError("this needs MNE-Python (optional): pip install 'brainmass-dsl[mne]' "
                           "(or pip install 'mne>=1.6'); the bundled synthetic lead field "
                           "(forward.synthetic_leadfield) needs nothing") from None
+    try:  # MNE imports lazily; MNE < 1.10 fails here with SciPy >= 1.17 (no sph_harm)
+        from mne import transforms  # noqa: F401
+    except ImportError as e:
+        raise ImportError(f"MNE-Python {getattr(mne, '__version__', '?')} does not work with the "
+                          f"installed packages ({e}); upgrade it: pip install -U mne") from None
     return mne
 
 
