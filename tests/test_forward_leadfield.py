@@ -63,6 +63,8 @@ def test_scale_and_observable_units(L):
     np.testing.assert_allclose(custom(src), 2 * (src @ L), rtol=1e-14)
     per_region = LeadFieldModel(R, M, L, scale=np.arange(1.0, R + 1))       # dipoles already
     np.testing.assert_allclose(per_region(src), (src * np.arange(1.0, R + 1)) @ L, rtol=1e-14)
+    np.testing.assert_allclose(per_region.projection, np.arange(1.0, R + 1)[:, None] * L)
+    np.testing.assert_allclose(custom.projection, 2 * L)
     meg = MEGLeadFieldModel(R, M, q(L, "fT/(nA*m)"), sensor_unit="fT")
     np.testing.assert_allclose(meg(src), src @ L, rtol=1e-14)
 
@@ -123,6 +125,8 @@ def test_noise_has_the_requested_covariance_and_is_reproducible(L):
     model = LeadFieldModel(R, M, L, noise_cov=cov, seed=11)
     src = np.zeros((200_000, R))
     noise = model(src)
+    F = model.noise_factor
+    np.testing.assert_allclose(F @ F.T, cov, rtol=1e-10, atol=1e-12)
     emp = np.cov(noise, rowvar=False)
     # standard error of a sample covariance entry ~ sqrt((C_ii C_jj + C_ij^2) / n) ~ 0.3% here
     scale = np.sqrt(np.outer(np.diag(cov), np.diag(cov)))

@@ -90,6 +90,17 @@ class LeadFieldModel:
         """Number of sensors, out_size[-1]."""
         return self.out_size[-1]
 
+    @property
+    def projection(self) -> np.ndarray:
+        """(R, M) matrix taking the observable (plain numbers in `obs_unit`) to noiseless
+        sensors in `sensor_unit`: ``scale[:, None] * L`` (what a monitor multiplies by)."""
+        return np.broadcast_to(self._scale, (self.R,))[:, None] * self.L
+
+    @property
+    def noise_factor(self) -> Optional[np.ndarray]:
+        """`F` (M, M) with ``F @ F.T == noise_cov`` (None without noise): noise = z @ F.T."""
+        return self._noise_factor
+
     compress_vertex_leadfield = staticmethod(compress_vertex_leadfield)
     build_fixed_orientation_weights = staticmethod(build_fixed_orientation_weights)
 
@@ -139,8 +150,9 @@ class LeadFieldModel:
     _default_name = "sensors"
 
     def __repr__(self):
+        noise = "yes" if self.noise_cov is not None else "no"
         return (f"{type(self).__name__}(R={self.R}, M={self.M}, L in "
-                f"{unit_text(self.leadfield_unit)}, noise={'yes' if self.noise_cov is not None else 'no'})")
+                f"{unit_text(self.leadfield_unit)}, noise={noise})")
 
 
 def _pick_output(result, output: Optional[str]) -> str:

@@ -39,7 +39,8 @@ def require_mne():
                           "(or pip install 'mne>=1.6'); the bundled synthetic lead field "
                           "(forward.synthetic_leadfield) needs nothing") from None
     try:  # MNE imports lazily; MNE < 1.10 fails here with SciPy >= 1.17 (no sph_harm)
-        from mne import transforms  # noqa: F401
+        import mne.transforms as _transforms  # noqa: F401
+        del _transforms
     except ImportError as e:
         raise ImportError(f"MNE-Python {getattr(mne, '__version__', '?')} does not work with the "
                           f"installed packages ({e}); upgrade it: pip install -U mne") from None

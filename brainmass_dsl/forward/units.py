@@ -16,14 +16,16 @@ __all__ = ["as_unit", "as_quantity", "magnitude_in", "unit_text"]
 
 
 def as_unit(unit, name: str):
-    """`unit` (text, pint unit/quantity, brainunit unit) as a pint Unit; ValueError naming `name`."""
+    """`unit` (text, pint unit/quantity, brainunit unit) as a pint Unit (ValueError naming
+    `name`)."""
     ureg = registry()
     if isinstance(unit, ureg.Unit):
         return unit
     if is_quantity(unit):  # a quantity used as a unit (u.nA * u.meter in brainunit is one)
         q = _pint_quantity(unit)
         if not np.isclose(float(np.asarray(q.magnitude)), 1.0):
-            raise ValueError(f"{name}: expected a unit, got the quantity {q:~} (not of magnitude 1)")
+            raise ValueError(f"{name}: expected a unit, got the quantity {q:~} (not of "
+                             "magnitude 1)")
         return q.units
     text = getattr(unit, "symbol", None) or unit
     if not isinstance(text, str):
