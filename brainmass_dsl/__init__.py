@@ -22,10 +22,14 @@ from .catalogue import ModelInfo, list_models  # noqa: E402
 from .utils import bounded_input, delay_index, process_sequence, sigmoid, sys2nd  # noqa: E402
 from .runtime.sweep import ModelSpec, SweepResult, sweep  # noqa: E402
 from . import datasets  # noqa: E402
+from . import forward  # noqa: E402
+from .forward import (EEGLeadFieldModel, LeadFieldModel, LeadfieldReadout,  # noqa: E402
+                      MEGLeadFieldModel)
 
 __all__ = ["NmmError", "environ", "SimulationDiverged", "SimulationInterrupted", "load",
            "Model", "Network", "Coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
-           "bounded_input", "process_sequence", "delay_index", "datasets",
+           "bounded_input", "process_sequence", "delay_index", "datasets", "forward",
+           "LeadFieldModel", "EEGLeadFieldModel", "MEGLeadFieldModel", "LeadfieldReadout",
            "sweep", "ModelSpec", "SweepResult", "laplacian_connectivity", "per_node", "per_batch",
            "__version__"]
 
