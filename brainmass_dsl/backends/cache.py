@@ -10,9 +10,9 @@ a temporary folder and renamed into place, so readers never see half an entry.
 The key covers the normalised model source, the integrator, dtype, backend, kernel kind and
 the versions of the tools and of this compiler's own code, never parameter values or sizes.
 The cache folder is `$BRAINMASS_CACHE_DIR`, else the user cache folder
-(`platformdirs.user_cache_dir("brainmass-dsl")`). When it cannot be written, kernels are
-built in a temporary folder of this process (one warning) and nothing is written elsewhere.
-See docs/faults.md.
+(`platformdirs.user_cache_dir("brainmass-dsl")`; see `_resources.cache_dir`). When it cannot
+be written, kernels are built in a temporary folder of this process (one warning) and nothing
+is written elsewhere. See docs/faults.md.
 """
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, Optional
 
+from .._resources import CACHE_ENV_VAR as ENV_VAR, cache_dir
+
 log = logging.getLogger("brainmass_dsl.cache")
 
-ENV_VAR = "BRAINMASS_CACHE_DIR"
 ENTRY_FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -59,15 +60,6 @@ class CacheStats:
 
 STATS = CacheStats()
 _MODULES: Dict[str, object] = {}
-
-
-def cache_dir() -> Path:
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("brainmass-dsl"))
 
 
 @lru_cache(maxsize=1)

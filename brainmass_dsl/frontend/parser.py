@@ -15,7 +15,7 @@ from lark.visitors import Transformer_NonRecursive
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.indenter import Indenter
 
-from .._resources import data_dir
+from .._resources import cache_dir, data_dir
 from . import ast
 from .diagnostics import DiagnosticBag
 
@@ -86,8 +86,6 @@ def _lark() -> Lark:
                    propagate_positions=_takes_space, maybe_placeholders=True,
                    start=["start", "expr"])
     try:
-        from ..backends.cache import cache_dir
-
         folder = cache_dir() / "parser"
         folder.mkdir(parents=True, exist_ok=True)
         key = grammar + repr(sorted((k, str(v)) for k, v in options.items()

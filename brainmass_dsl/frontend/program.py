@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Union
 
+from .._resources import cache_dir, data_dir
 from . import ast
 from .diagnostics import DiagnosticBag
 from .library import display, find_file, import_text, index
@@ -124,7 +125,6 @@ class _Loader:
 
 def _digest(program: Program) -> str:
     """Hash of every resolved block's normalised text and of the front end's own code."""
-    from .._resources import data_dir
     from .printer import format_member
 
     h = hashlib.sha256()
@@ -140,8 +140,6 @@ def _digest(program: Program) -> str:
 
 def _checked_marker(program: Program) -> Optional[Path]:
     try:
-        from ..backends.cache import cache_dir
-
         return cache_dir() / "checked" / _digest(program)
     except Exception:
         return None

@@ -45,7 +45,7 @@ def registry():
     """The shared pint registry (created on first use: pint's start-up costs ~0.3 s)."""
     import pint
 
-    from ..backends.cache import cache_dir
+    from .._resources import cache_dir
 
     try:  # pint caches its parsed definitions on disk: ~0.1 s instead of ~1 s per process
         return pint.UnitRegistry(autoconvert_offset_to_baseunit=True,
