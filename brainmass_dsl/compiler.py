@@ -122,7 +122,7 @@ def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
     """The SymPy expression of a coupled expression's text (canonical units, as couplings
     work in them)."""
     from .frontend import ast as nmm_ast
-    from .frontend.checks.context import BlockContext
+    from .frontend.symbols import BlockContext
     from .frontend.diagnostics import DiagnosticBag
     from .frontend.parser import parse_expression
     from .ir.lower import _Lowerer, sym

@@ -112,7 +112,7 @@ class _Dims:
     """Dimension inference without reporting (errors are `brainmass check`'s business)."""
 
     def __init__(self, rb, program):
-        from .frontend.checks.context import BlockContext
+        from .frontend.symbols import BlockContext
         from .frontend.dimensions import DimInference
 
         self.ctx = BlockContext.build(rb, DiagnosticBag(), program)

@@ -15,7 +15,7 @@ import sympy as sp
 
 from ..frontend import ast
 from ..frontend.builtins import CONSTANTS, TIME_NAME, is_noise
-from ..frontend.checks.context import BlockContext, let_order
+from ..frontend.symbols import BlockContext, let_order
 from ..frontend.diagnostics import DiagnosticBag, NmmError
 from ..frontend.dimensions import ANY, BOOL, DimInference
 from ..frontend.printer import format_expr

@@ -12,7 +12,7 @@ from ..diagnostics import DiagnosticBag
 from . import (block_members, bounds, constants, coupling_shape, delays, dimensions, duplicates,
                equations, function_calls, let_cycles, metadata, noise_placement, reserved_names,
                shadowed_units, undefined_names, unit_literals, unused)
-from .context import BlockContext
+from ..symbols import BlockContext
 
 RULES = [block_members, duplicates, reserved_names, unit_literals, shadowed_units,
          undefined_names, equations, let_cycles, function_calls, noise_placement, coupling_shape,

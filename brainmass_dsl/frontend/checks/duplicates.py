@@ -2,7 +2,7 @@
 from .. import ast
 from ..builtins import is_builtin_name
 from ..resolve import member_key
-from .context import name_span
+from ..symbols import name_span
 
 CODES = ("NMM102",)
 

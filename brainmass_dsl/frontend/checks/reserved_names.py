@@ -6,7 +6,7 @@ stage values (`x__s2`), next states (`x__next`) and composed names (`noise_x__si
 generated one impossible, whatever the compiler generates later.
 """
 from .. import ast
-from .context import name_span
+from ..symbols import name_span
 
 CODES = ("NMM122",)
 

@@ -1,12 +1,16 @@
-"""What a semantic rule sees: one resolved block, its symbol table, and where to report."""
+"""A resolved block's symbol table (`BlockContext`) and its lets in dependency order.
+
+The frontend's public face for what a block declares: the semantic rules (`checks/`) see a
+block through it, and so do the lowering to IR and `describe`.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from .. import ast
-from ..diagnostics import DiagnosticBag
-from ..resolve import ResolvedBlock
+from . import ast
+from .diagnostics import DiagnosticBag
+from .resolve import ResolvedBlock
 
 
 @dataclass
