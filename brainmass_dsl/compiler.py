@@ -121,22 +121,9 @@ def network_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float
 def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
     """The SymPy expression of a coupled expression's text (canonical units, as couplings
     work in them)."""
-    from .frontend import ast as nmm_ast
-    from .frontend.symbols import BlockContext
-    from .frontend.diagnostics import DiagnosticBag
-    from .frontend.parser import parse_expression
-    from .ir.lower import _Lowerer, sym
+    from .ir.expression import lower_expression
 
-    expr = parse_expression(text)
-    ctx = BlockContext.build(node_rb, DiagnosticBag(), program)
-    known = set(ctx.states) | set(ctx.params) | set(ctx.lets) | set(ctx.inputs)
-    for n in nmm_ast.names_in(expr):
-        if n.id not in known and n.id != "pi":
-            raise ValueError(f"coupled variable {text!r}: {n.id!r} is not a state, parameter or "
-                             f"let of {node_rb.name} (states: {', '.join(ctx.states)})")
-    symbols = {n: sym(n) for n in known}
-    low = _Lowerer(ctx, symbols)
-    return low.expr(expr)
+    return lower_expression(node_rb, program, text)
 
 
 def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,
