@@ -1,5 +1,12 @@
-"""Front end: .nmm text -> checked, resolved blocks (`load_program`)."""
+"""Front end: .nmm text -> checked, resolved blocks (`load_program`).
+
+The layers above (runtime, CLI) use these names; the modules behind them are the frontend's
+own business.
+"""
+from .declared import coupled_expression, declared_names
 from .diagnostics import Diagnostic, DiagnosticBag, NmmError
+from .parser import parse_expression
 from .program import Program, load_program
 
-__all__ = ["Diagnostic", "DiagnosticBag", "NmmError", "Program", "load_program"]
+__all__ = ["Diagnostic", "DiagnosticBag", "NmmError", "Program", "load_program",
+           "parse_expression", "declared_names", "coupled_expression"]

@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from ..compiler import compile_nodes
+from ..frontend import declared_names
 from ..frontend.suggest import Candidate, did_you_mean
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from ..plan import signature
@@ -128,15 +129,11 @@ class Model:
 
     # ---------------------------------------------------------------- noise wiring
     def _is_noise_kwarg(self, key: str) -> bool:
-        from ..frontend import ast as nmm_ast
-
-        params = {p.name for p in self._block.of_type(nmm_ast.Parameter)}
+        params = set(declared_names(self._block, "parameter"))
         return (key == "noise" or key.startswith("noise_")) and key not in params
 
     def _noise_input(self, key: str) -> str:
-        from ..frontend import ast as nmm_ast
-
-        inputs = [q.name for q in self._block.of_type(nmm_ast.Input)]
+        inputs = declared_names(self._block, "input")
         name = key[len("noise_"):]
         # an input named like the argument itself is where the model file puts brainmass's
         # sample (e.g. added directly to a derivative: Epileptor's noise_x1, Generic2d's

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 
 from ..compiler import TermSpec, compile_network
-from ..frontend import load_program
+from ..frontend import NmmError, coupled_expression, load_program, parse_expression
 from ..frontend.library import index
 from ..frontend.suggest import did_you_mean
 from ..plan import signature
@@ -100,20 +100,13 @@ class _Term:
                              f"(inputs: {', '.join(node.input_names)})")
         coupled = spec.coupled_var
         if coupled is None:
-            couples = node._block.of_type(__import__("brainmass_dsl.frontend.ast",
-                                                     fromlist=["Couples"]).Couples)
-            if not couples:
+            coupled = coupled_expression(node._block)
+            if coupled is None:
                 raise ValueError(f"{node.name} declares no 'couples'; give coupled_var= (one "
                                  f"of its states: {', '.join(node.state_names)})")
-            from ..frontend.printer import format_expr
-
-            coupled = format_expr(couples[-1].expr)
         elif coupled not in node.state_names and not any(c in coupled for c in " +-*/()"):
             raise ValueError(f"coupled_var {coupled!r} is not a state of {node.name}; "
                              f"states: {', '.join(node.state_names)}")
-        from ..frontend.diagnostics import NmmError
-        from ..frontend.parser import parse_expression
-
         try:
             parse_expression(coupled)
         except NmmError as e:
