@@ -27,6 +27,7 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 from .frontend import ast
 from .frontend.library import AmbiguousNameError, builtin_models_dir, index, search_path
 from .frontend.suggest import suggest
+from .paths import shown_path
 
 __all__ = ["ModelInfo", "ModelList", "UnknownModelError", "AmbiguousNameError", "list_models",
            "list_couplings", "list_blocks", "find_model", "first_sentence", "display_path"]
@@ -177,10 +178,8 @@ def display_path(path, search: Sequence[os.PathLike] = ()) -> str:
             continue
         prefix = "models/" if root == builtin_models_dir().resolve() else ""
         return prefix + rel.as_posix()
-    try:  # elsewhere: relative to the working directory when below it, else the file name
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError):
-        return p.name
+    shown = shown_path(str(p.resolve()))  # elsewhere: relative to the working directory
+    return p.name if os.path.isabs(shown) else Path(shown).as_posix()
 
 
 def _mtime(path: str) -> Optional[Tuple[float, int]]:

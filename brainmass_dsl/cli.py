@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from .paths import shown_path
+
 PROG = "brainmass"
 
 EXIT_OK = 0
@@ -82,17 +84,6 @@ def _search(args) -> List[str]:
     return [os.path.expanduser(p) for p in getattr(args, "path", []) or []]
 
 
-def _display(path: str) -> str:
-    """A path relative to the working directory when it lies below it, else unchanged."""
-    if not path or path.startswith("<") or not os.path.isabs(path):
-        return path
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -143,11 +134,11 @@ def check_file(file: str, search: Sequence[str] = ()) -> Tuple[list, Dict[str, s
     except NmmError as e:  # raise_errors=False should prevent it; be safe anyway
         bag = e.bag
     # show paths as the user would type them
-    names = {f: _display(f) for f in bag.sources}
+    names = {f: shown_path(f) for f in bag.sources}
     diags = []
     for d in bag.sorted():
         diags.append(replace(d, span=replace(d.span, file=names.get(d.span.file,
-                                                                      _display(d.span.file)))))
+                                                                      shown_path(d.span.file)))))
     sources = {names.get(f, f): text for f, text in bag.sources.items()}
     return diags, sources
 
@@ -286,7 +277,7 @@ def run_list(args) -> int:
              f"{'has' if len(blocks.problems) == 1 else 'have'} errors (run 'brainmass check' "
              "on them):")
         for f, msg in blocks.problems:
-            _err(f"  {_display(str(f))}: {msg}")
+            _err(f"  {shown_path(str(f))}: {msg}")
     return EXIT_OK
 
 
@@ -324,10 +315,10 @@ def _split_target(target: str) -> Tuple[Optional[str], Optional[str]]:
 
 
 def _render_diagnostics(diags, bag) -> str:
-    names = {f: _display(f) for f in bag.sources}
+    names = {f: shown_path(f) for f in bag.sources}
     sources = {names.get(f, f): t for f, t in bag.sources.items()}
     return "\n\n".join(replace(d, span=replace(d.span, file=names.get(
-        d.span.file, _display(d.span.file)))).render(sources) for d in diags)
+        d.span.file, shown_path(d.span.file)))).render(sources) for d in diags)
 
 
 def _load(path, search) -> "object":
@@ -336,8 +327,8 @@ def _load(path, search) -> "object":
 
     program = load_program(path, search=search, raise_errors=False)
     if not program.resolved and program.bag.errors:
-        raise CliError(f"{_display(str(path))} has errors; fix them first (brainmass check "
-                       f"{_display(str(path))}):\n\n"
+        raise CliError(f"{shown_path(str(path))} has errors; fix them first (brainmass check "
+                       f"{shown_path(str(path))}):\n\n"
                        + _render_diagnostics(program.bag.errors, program.bag))
     return program
 
@@ -358,7 +349,7 @@ def _checked(program, name: str) -> Tuple[object, str]:
     Errors elsewhere in the file do not prevent describing a valid block."""
     errors = _errors_of(program, name)
     if errors:
-        where = _display(program.resolved[name].file)
+        where = shown_path(program.resolved[name].file)
         raise CliError(f"{name} has errors; fix them first (brainmass check {where}):\n\n"
                        + _render_diagnostics(errors, program.bag))
     return program, name
@@ -415,7 +406,7 @@ def _resolve_targets(args) -> List[Tuple[object, str]]:
             raise CliError(str(e)) from None
         program = _load(path, search)
         if name not in program.resolved:
-            raise CliError(f"{_display(str(path))} no longer defines {name!r}")
+            raise CliError(f"{shown_path(str(path))} no longer defines {name!r}")
         out.append(_checked(program, name))
     return out
 

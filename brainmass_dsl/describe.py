@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from .frontend import ast
 from .frontend.diagnostics import DiagnosticBag
 from .frontend.printer import format_expr
+from .paths import shown_path
 
 __all__ = ["Quantity", "Definition", "BlockDescription", "describe", "render_text",
            "render_markdown", "render_markdown_catalogue"]
@@ -242,17 +243,6 @@ def describe(rb, program=None, search: Sequence[os.PathLike] = ()) -> BlockDescr
 
 
 # ---------------------------------------------------------------------------- plain text
-def _nice_path(path: str) -> str:
-    """A path relative to the working directory when it lies below it."""
-    if path.startswith("<") or not os.path.isabs(path):
-        return path
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
-
-
 def _table(rows: List[List[str]], indent: str = "  ") -> List[str]:
     if not rows:
         return []
@@ -271,7 +261,7 @@ def render_text(d: BlockDescription) -> str:
     out = [title, "=" * len(title)]
     if d.docstring:
         out += [d.docstring, ""]
-    facts = [("file", f"{_nice_path(d.path or d.file)}:{d.line}")]
+    facts = [("file", f"{shown_path(d.path or d.file)}:{d.line}")]
     if d.aliases:
         facts.append(("aliases", ", ".join(d.aliases)))
     if d.extends:
