@@ -1,7 +1,7 @@
 """`brainmass cache info|clear`: the on-disk kernel cache."""
 from __future__ import annotations
 
-from ..cli import Command, _out, register
+from .base import Command, out, register
 
 
 def _configure(p):
@@ -13,10 +13,10 @@ def _run(args) -> int:
 
     if args.action == "info":
         i = cache.info()
-        _out(f"cache folder : {i['path']}\nkernels      : {i['modules']}\n"
-             f"files        : {i['files']}\nsize         : {i['bytes'] / 1e6:.1f} MB")
+        out(f"cache folder : {i['path']}\nkernels      : {i['modules']}\n"
+            f"files        : {i['files']}\nsize         : {i['bytes'] / 1e6:.1f} MB")
     else:
-        _out(f"removed {cache.clear()} files")
+        out(f"removed {cache.clear()} files")
     return 0
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ..cli import CliError, Command, _out, register
+from .base import CliError, Command, out, register
+from .model_target import model_class
 
 
 def _configure(p):
@@ -19,20 +20,19 @@ def _configure(p):
 def _run(args) -> int:
     from ..compiler import compile_nodes
     from ..integrators.step import SchemeRefused
-    from .simulate import _model_class
 
-    cls = _model_class(args.model, args.path)
+    cls = model_class(args.model, args.path)
     try:
         kernel = compile_nodes(cls._block, args.integrator, program=cls._program)
     except (SchemeRefused, ValueError) as e:
         raise CliError(str(e)) from None
-    _out(f"{cls.__name__}: {kernel.scheme} kernel {kernel.key} at {kernel.path}")
+    out(f"{cls.__name__}: {kernel.scheme} kernel {kernel.key} at {kernel.path}")
     if args.emit:
-        out = Path(args.emit)
-        out.mkdir(parents=True, exist_ok=True)
-        target = out / f"{cls.__name__}_{kernel.scheme}_{args.backend}.py"
+        folder = Path(args.emit)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{cls.__name__}_{kernel.scheme}_{args.backend}.py"
         shutil.copyfile(kernel.path, target)
-        _out(f"source -> {target}")
+        out(f"source -> {target}")
     return 0
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-
-from ..cli import CliError, Command, _out, register
 from ._args import assignments, quantity, sweep_values
+from .base import PROG, CliError, Command, err, out, register
+from .model_target import model_class
 
 
 def _configure(p):
@@ -43,44 +43,23 @@ def _configure(p):
                    help="extra folder of .nmm models (repeatable)")
 
 
-def _model_class(target: str, search):
-    import brainmass_dsl as bm
-    from ..catalogue import find_model
-
-    if ":" in target or target.endswith(".nmm"):
-        file, _, block = target.partition(":")
-        if not Path(file).exists():
-            raise CliError(f"no such file: {file}", 2)
-        lib = bm.load(file, search=search)
-        if not block:
-            if len(lib) != 1:
-                raise CliError(f"{file} defines {', '.join(lib)}; choose one with {file}:NAME")
-            block = next(iter(lib))
-        return lib[block]
-    try:
-        path, block = find_model(target, search)
-    except LookupError as e:
-        raise CliError(str(e)) from None
-    return bm.load(path, search=search)[block]
-
-
 def _check_out(args) -> Path:
     """--out is checked before simulating: its suffix, its folder, an existing file."""
     from ..runtime.results import Result
     from ..runtime.safe_write import check_writable
 
-    out = Path(args.out)
-    if out.suffix not in (".npz",) + Result.NETCDF_SUFFIXES:
+    path = Path(args.out)
+    if path.suffix not in (".npz",) + Result.NETCDF_SUFFIXES:
         raise CliError(f"--out: results are written as .npz or "
-                       f"{'/'.join(Result.NETCDF_SUFFIXES)}, not {out.suffix or 'no suffix'!r} "
-                       f"({out})", 2)
+                       f"{'/'.join(Result.NETCDF_SUFFIXES)}, not {path.suffix or 'no suffix'!r} "
+                       f"({path})", 2)
     try:
-        check_writable(out, overwrite=args.force, what="--out")
+        check_writable(path, overwrite=args.force, what="--out")
     except FileExistsError as e:
         raise CliError(f"{e} (use --force to replace it)", 2) from None
     except OSError as e:
         raise CliError(str(e), 2) from None
-    return out
+    return path
 
 
 def _free_name(path: Path) -> Path:
@@ -92,19 +71,17 @@ def _free_name(path: Path) -> Path:
     return candidate
 
 
-def _save_partial(e, out: Path, labels, meta) -> int:
+def _save_partial(e, out_file: Path, labels, meta) -> int:
     """Ctrl-C: write the partial result next to --out, say where, exit 130."""
-    from ..cli import PROG, _err
-
     res = e.partial
     if res is None or not res.data or not len(res.ts):
-        _err(f"{PROG} simulate: interrupted before the first recorded sample; nothing saved")
+        err(f"{PROG} simulate: interrupted before the first recorded sample; nothing saved")
         return 130
     res.labels = labels
     res.meta.update(meta, partial=True, steps_done=int(e.step))
-    path = res.save(_free_name(out.with_name(f"{out.stem}.partial{out.suffix}")))
-    _err(f"{PROG} simulate: interrupted at t = {e.time_ms:g} ms; the partial result "
-         f"({len(res.ts)} samples) is in {path}")
+    path = res.save(_free_name(out_file.with_name(f"{out_file.stem}.partial{out_file.suffix}")))
+    err(f"{PROG} simulate: interrupted at t = {e.time_ms:g} ms; the partial result "
+        f"({len(res.ts)} samples) is in {path}")
     return 130
 
 
@@ -120,8 +97,8 @@ def _run(args) -> int:
         conn = load_connectome(args.connectome)
     except (KeyError, FileNotFoundError, ValueError) as e:
         raise CliError(f"--connectome: {e}") from None
-    cls = _model_class(args.model, args.path)
-    out = _check_out(args)           # before compiling and simulating
+    cls = model_class(args.model, args.path)
+    out_file = _check_out(args)      # before compiling and simulating
     n = conn.n_regions
     node = cls(n, method=args.method, **assignments(args.param))
     net = bm.Network(node, conn=conn.weights, distance=conn.lengths, speed=speed,
@@ -136,9 +113,9 @@ def _run(args) -> int:
         net.set_params(**{name: values})
         batch = len(values)
     kind = "SYNTHETIC " if conn.synthetic else ""
-    _out(f"simulating {cls.__name__} on the {kind}connectome {conn.name} ({n} regions), "
-         f"{duration:g} ms at dt {dt:g} ms with {net.method}"
-         + (f", batch of {batch} ({args.batch})" if batch else ""))
+    out(f"simulating {cls.__name__} on the {kind}connectome {conn.name} ({n} regions), "
+        f"{duration:g} ms at dt {dt:g} ms with {net.method}"
+        + (f", batch of {batch} ({args.batch})" if batch else ""))
     t0 = time.perf_counter()
     meta = {"connectome": conn.name, "synthetic": bool(conn.synthetic),
             "coupling": args.coupling, "seed": args.seed}
@@ -147,20 +124,20 @@ def _run(args) -> int:
                                            sample_every=args.sample_every,
                                            progress=args.progress)
     except SimulationInterrupted as e:
-        return _save_partial(e, out, list(conn.labels), meta)
+        return _save_partial(e, out_file, list(conn.labels), meta)
     wall = time.perf_counter() - t0
     res.labels = list(conn.labels)
     res.meta.update(meta)
-    path = res.save(out, overwrite=args.force)
+    path = res.save(out_file, overwrite=args.force)
     first = next(iter(res.data))
-    _out(f"done in {wall:.1f} s: {first} {res[first].shape} -> {path}")
+    out(f"done in {wall:.1f} s: {first} {res[first].shape} -> {path}")
     if args.plot:
         from ..viz import plot_summary
 
         data = res[first]
         plot_summary({"ts": res.ts, "data": data, "labels": list(conn.labels),
                       "title": f"{cls.__name__} on {conn.name}"}, path=args.plot)
-        _out(f"figure -> {args.plot}")
+        out(f"figure -> {args.plot}")
     return 0
 
 
