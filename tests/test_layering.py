@@ -1,5 +1,5 @@
-"""The layering: data flows frontend -> ir -> integrators -> backends -> compiler -> runtime,
-and no module imports a later stage. Every import is read with `ast`, lazy ones inside
+"""The layering: data flows frontend -> ir -> integrators -> plan -> backends -> compiler ->
+runtime, and no module imports a later stage. Every import is read with `ast`, lazy ones inside
 functions included (and `__import__`/`importlib.import_module` of a literal name).
 
 Shared low-level modules, which every stage may import because they import nothing of the
@@ -25,7 +25,7 @@ PACKAGE = Path(brainmass_dsl.__file__).parent
 ROOT = "brainmass_dsl"
 
 #: the pipeline, in the order data flows through it
-STAGES = ("frontend", "ir", "integrators", "backends", "compiler", "runtime")
+STAGES = ("frontend", "ir", "integrators", "plan", "backends", "compiler", "runtime")
 SHARED = ("_resources", "paths", "libm", "rng", "utils", "__version__")
 TOOLS = ("catalogue", "describe", "analysis", "viz", "datasets", "commands")
 TOP = ("cli", "__main__")
@@ -131,8 +131,9 @@ def test_every_module_has_a_layer():
 # ---------------------------------------------------------------------------- the rules
 @pytest.mark.parametrize("stage", STAGES)
 def test_no_stage_imports_a_later_one(stage):
-    """frontend, ir, integrators, backends, the compiler and the runtime import only their
-    own or earlier stages and the shared modules (never the tools or the command line)."""
+    """frontend, ir, integrators, the kernel plan, backends, the compiler and the runtime
+    import only their own or earlier stages and the shared modules (never the tools or the
+    command line)."""
     bad = _violations(_in(stage), lambda n, t: RANK[layer(t)] <= RANK[stage])
     assert not bad, "imports from a later stage:\n" + "\n".join(bad)
 
