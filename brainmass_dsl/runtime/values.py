@@ -209,22 +209,9 @@ class Bounds(NamedTuple):
 def block_bounds(rb, prefix: str = "") -> Dict[str, Bounds]:
     """{prefix + parameter name: Bounds} for every parameter of a (resolved) block that
     declares bounds."""
-    from ..frontend import ast as nmm_ast
-    from ..frontend.checks.bounds import canonical_const
-    from ..frontend.printer import format_expr
+    from ..frontend import declared_bounds
 
-    out = {}
-    for p in rb.of_type(nmm_ast.Parameter):
-        b = p.bounds
-        if b is None:
-            continue
-        lo, hi = canonical_const(b.lo), canonical_const(b.hi)
-        if lo is None or hi is None:      # refused by the compiler (NMM114/NMM116)
-            continue
-        text = (f"{'[' if b.lo_closed else '('}{format_expr(b.lo)}, {format_expr(b.hi)}"
-                f"{']' if b.hi_closed else ')'}")
-        out[prefix + p.name] = Bounds(float(lo), float(hi), b.lo_closed, b.hi_closed, text)
-    return out
+    return {prefix + name: Bounds(*b) for name, b in declared_bounds(rb).items()}
 
 
 def _index_text(idx: Tuple[int, ...], shape: Tuple[int, ...], in_size) -> str:
