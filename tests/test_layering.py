@@ -5,7 +5,8 @@ functions included (and `__import__`/`importlib.import_module` of a literal name
 Shared low-level modules, which every stage may import because they import nothing of the
 package but themselves: `_resources` (where the package's folders are: shipped data, cache),
 `paths` (how a path is shown), `libm` (portable elementary functions), `rng` (the portable
-random numbers), `utils` (small numeric helpers) and the package's `__version__`.
+random numbers), `utils` (small numeric helpers), `frontend.suggest` (the one did-you-mean
+helper) and the package's `__version__`.
 
 Above the runtime sit the tools (`catalogue`, `describe`, `analysis`, `viz`, `datasets`,
 `commands`) and on top the command line (`cli`) and the package itself (`brainmass_dsl`, the
@@ -27,6 +28,7 @@ ROOT = "brainmass_dsl"
 #: the pipeline, in the order data flows through it
 STAGES = ("frontend", "ir", "integrators", "plan", "backends", "compiler", "runtime")
 SHARED = ("_resources", "paths", "libm", "rng", "utils", "__version__")
+SHARED_MODULES = ("brainmass_dsl.frontend.suggest",)  # shared, though it lives in a stage
 TOOLS = ("catalogue", "describe", "analysis", "viz", "datasets", "commands")
 TOP = ("cli", "__main__")
 #: what the runtime may import of the frontend
@@ -85,6 +87,8 @@ def layer(module: str) -> str:
     """The layer of a module of the package: a stage, 'shared', 'tools' or 'top'."""
     if module == ROOT:
         return "top"
+    if module in SHARED_MODULES:
+        return "shared"
     head = module.split(".")[1]
     if head in STAGES:
         return head
