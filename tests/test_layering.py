@@ -9,10 +9,10 @@ random numbers), `utils` (small numeric helpers), `frontend.suggest` (the one di
 helper) and the package's `__version__`.
 
 Above the runtime sit the tools (`catalogue`, `describe`, `analysis`, `viz`, `datasets`,
-`commands`) and on top the command line (`cli`) and the package itself (`brainmass_dsl`, the
-public API); nothing imports the command line. The runtime sees the frontend only through its
-public face: the `brainmass_dsl.frontend` package, its catalogue index (`frontend.library`)
-and its unit registry (`frontend.units`).
+`forward`, `commands`) and on top the command line (`cli`) and the package itself
+(`brainmass_dsl`, the public API); nothing imports the command line. The runtime sees the
+frontend only through its public face: the `brainmass_dsl.frontend` package, its catalogue
+index (`frontend.library`) and its unit registry (`frontend.units`).
 """
 import ast
 from pathlib import Path
@@ -29,7 +29,7 @@ ROOT = "brainmass_dsl"
 STAGES = ("frontend", "ir", "integrators", "plan", "backends", "compiler", "runtime")
 SHARED = ("_resources", "paths", "libm", "rng", "utils", "__version__")
 SHARED_MODULES = ("brainmass_dsl.frontend.suggest",)  # shared, though it lives in a stage
-TOOLS = ("catalogue", "describe", "analysis", "viz", "datasets", "commands")
+TOOLS = ("catalogue", "describe", "analysis", "viz", "datasets", "forward", "commands")
 TOP = ("cli", "__main__")
 #: what the runtime may import of the frontend
 FRONTEND_FACE = ("brainmass_dsl.frontend", "brainmass_dsl.frontend.library",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..frontend.units import registry
-from ..runtime.values import _pint_quantity, is_quantity
+from ..runtime.values import pint_quantity, is_quantity
 
 __all__ = ["as_unit", "as_quantity", "magnitude_in", "unit_text"]
 
@@ -22,7 +22,7 @@ def as_unit(unit, name: str):
     if isinstance(unit, ureg.Unit):
         return unit
     if is_quantity(unit):  # a quantity used as a unit (u.nA * u.meter in brainunit is one)
-        q = _pint_quantity(unit)
+        q = pint_quantity(unit)
         if not np.isclose(float(np.asarray(q.magnitude)), 1.0):
             raise ValueError(f"{name}: expected a unit, got the quantity {q:~} (not of "
                              "magnitude 1)")
@@ -50,7 +50,7 @@ def as_quantity(x, unit, name: str):
     """`x` as a pint quantity: a plain number/array is taken to be in `unit` (a pint Unit)."""
     ureg = registry()
     if is_quantity(x):
-        return _pint_quantity(x)
+        return pint_quantity(x)
     if isinstance(x, str):
         raise TypeError(f"{name} must be a number or an array, not a string")
     try:

@@ -35,7 +35,8 @@ def is_quantity(x) -> bool:
         hasattr(x, "mantissa") and hasattr(x, "unit"))
 
 
-def _pint_quantity(x):
+def pint_quantity(x):
+    """A quantity (pint's or brainunit's) as a quantity of the package's pint registry."""
     from ..frontend.units import registry
 
     ureg = registry()
@@ -97,7 +98,7 @@ def magnitude_in(x, unit: Optional[str], name: str, owner: str = "") -> np.ndarr
                              "element and node give a (batch,) + in_size array")
         return arr.reshape(-1, 1)
     if is_quantity(x):
-        q = _pint_quantity(x)
+        q = pint_quantity(x)
         target = unit if unit and unit != "1" else "dimensionless"
         if target.startswith("/"):
             target = "1" + target
