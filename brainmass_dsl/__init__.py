@@ -15,6 +15,7 @@ from .runtime.library import load  # noqa: E402
 from .runtime.model import Model  # noqa: E402
 from .runtime.connectivity import laplacian_connectivity  # noqa: E402
 from .runtime.network import Coupling, Network  # noqa: E402
+from .runtime.forward_monitor import ForwardMonitor  # noqa: E402
 from .runtime.results import Result  # noqa: E402
 from .runtime.simulator import Simulator  # noqa: E402
 from .runtime.values import per_batch, per_node  # noqa: E402

@@ -110,12 +110,25 @@ class TermSpec:
     target: str           # the node input receiving post(s)
 
 
+@dataclass(frozen=True)
+class ForwardSpec:
+    """A forward model fused into a network kernel as a monitor (plan/forward.py): its block
+    and scheme, the node expression that drives it, and the input that receives the drive."""
+
+    model: ResolvedBlock
+    integrator: str
+    drive: str            # an expression of the node's states, in .nmm syntax
+    target: str           # the forward model's input
+
+
 def network_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float64",
-                backend: str = "numba", wiring=()) -> str:
+                backend: str = "numba", wiring=(), forward: Optional[ForwardSpec] = None) -> str:
+    fwd = None if forward is None else (_source_key(forward.model), forward.integrator,
+                                        forward.drive, forward.target)
     return cache.make_key(kind="network", source=_source_key(node), integrator=integrator,
                           terms=[(t.name, _source_key(t.coupling), t.coupled, t.target)
                                  for t in terms], dtype=dtype, backend=backend,
-                          wiring=_wiring_key(wiring))
+                          wiring=_wiring_key(wiring), forward=fwd)
 
 
 def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
@@ -127,7 +140,7 @@ def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
 
 
 def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,
-                   wiring=()) -> str:
+                   wiring=(), forward: Optional[ForwardSpec] = None) -> str:
     from .backends.numba.codegen import render_network_module
     from .ir.lower import lower_coupling
     from .plan.kernel import plan_network
@@ -142,15 +155,24 @@ def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key:
         built.append(CouplingTerm(t.name, c, coupled, t.coupled, t.target,
                                   coupling_input_symbol(k), separate(c.pre, c.x_i, c.x_j)))
     net = build_network_ir(node, built)
-    return render_network_module(plan_network(net, integrator), cache_key=key,
+    fwd = None
+    if forward is not None:
+        from .ir.lower import lower_block
+        from .plan.forward import plan_forward
+
+        fwd = plan_forward(lower_block(forward.model), get(forward.integrator).name,
+                           lower_coupled(node_rb, program, node, forward.drive), forward.target)
+    return render_network_module(plan_network(net, integrator, forward=fwd), cache_key=key,
                                  version=__version__)
 
 
 def compile_network(node_rb: ResolvedBlock, integrator: Optional[str], terms, *,
-                    dtype: str = "float64", program=None, wiring=()) -> NodeKernel:
-    """The cached fused network kernel of a node block with coupling `terms` (TermSpec)."""
+                    dtype: str = "float64", program=None, wiring=(),
+                    forward: Optional[ForwardSpec] = None) -> NodeKernel:
+    """The cached fused network kernel of a node block with coupling `terms` (TermSpec) and
+    an optional fused forward monitor."""
     scheme = get(integrator or DEFAULT).name
-    key = network_key(node_rb, scheme, terms, dtype, wiring=wiring)
+    key = network_key(node_rb, scheme, terms, dtype, wiring=wiring, forward=forward)
     module = cache.load(key, lambda: render_network(node_rb, program, scheme, terms, key,
-                                                    wiring))
+                                                    wiring, forward))
     return NodeKernel(module, key, scheme)

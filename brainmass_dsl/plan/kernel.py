@@ -8,7 +8,7 @@ backend's printer turns them into text and its templates lay out loops and memor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import sympy as sp
 
@@ -17,6 +17,7 @@ from ..ir.analysis import Assign
 from ..ir.network import NetworkIR
 from . import signature
 from .coupling import CouplingPlan, plan_coupling, receiver_varying
+from .forward import ForwardPlan
 from .monitors import Sampling, output_values, sampling
 from .noise import NoiseDraw
 
@@ -33,6 +34,7 @@ class KernelPlan:
     check_every: int                            # steps between non-finite tests
     meta: dict
     couplings: List[CouplingPlan] = field(default_factory=list)
+    forward: Optional[ForwardPlan] = None
 
     @property
     def model(self):
@@ -86,15 +88,30 @@ def refuse_white_noise_outputs(net: NetworkIR) -> None:
                          "(noise_<input>=...) or use a coloured process such as OUProcess")
 
 
-def plan_network(net: NetworkIR, scheme, *, optimise: bool = True) -> KernelPlan:
+def plan_network(net: NetworkIR, scheme, *, optimise: bool = True,
+                 forward: Optional[ForwardPlan] = None) -> KernelPlan:
     """The fused network kernel: the node step with every coupling term's receiver
-    assignments in its Step IR; non-finite states are tested after every step."""
+    assignments in its Step IR; non-finite states are tested after every step. `forward`:
+    a fused forward monitor (plan/forward.py)."""
     refuse_white_noise_outputs(net)
     couplings = [plan_coupling(k, t, net.node) for k, t in enumerate(net.terms)]
     receivers = [a for p in couplings for a in p.receiver]
     step = build_step(net.node, scheme, pre_step=receivers,
                       extra_varying=receiver_varying(couplings), optimise=optimise)
     plan = _plan("network", step, 1, couplings)
+    plan.forward = forward
+    if forward is not None:
+        fm = forward.model
+
+        def q(x):
+            return {"name": x.name, "default": x.default, "unit": x.unit_text,
+                    "factor": x.factor, "lo": x.lo, "hi": x.hi, "doc": x.doc}
+
+        plan.meta["forward"] = {
+            "model": fm.name, "scheme": forward.step.scheme.name,
+            "states": [q(x) for x in fm.states], "parameters": [q(x) for x in fm.parameters],
+            "outputs": [{"name": o.name, "unit": o.unit, "factor": o.factor, "doc": o.doc}
+                        for o in fm.outputs]}
     plan.meta["coupling_terms"] = [
         {"name": p.name, "coupling": p.term.coupling.name, "target": p.term.target,
          "coupled": p.term.coupled_text, "per_edge": p.reduction.per_edge,

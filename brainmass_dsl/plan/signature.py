@@ -63,6 +63,14 @@ NODE_ARGS: Tuple[Arg, ...] = (
 NETWORK_ARGS: Tuple[Arg, ...] = NODE_ARGS + (
     Arg("_cparams", "f8", "(C, B, N)", "coupling parameters (canonical units)"),
     Arg("_fill", "i8", "", "1 on a run's first call: history before t = 0 is the initial state"),
+    # the fused forward monitor (plan/forward.py); empty arrays when the kernel has none
+    Arg("_fstate", "f8", "(F, B, N)", "forward model states, updated in place"),
+    Arg("_fparams", "f8", "(FP, B, N)", "forward model parameters (canonical units)"),
+    Arg("_facc", "f8", "(B, N)", "sum of the drive over the current forward step"),
+    Arg("_fevery", "i8", "", "node steps per forward step"),
+    Arg("_frec", "f8", "(T_f, FO, B, N)", "forward outputs, one slot per sample"),
+    Arg("_fsample", "i8", "", "forward steps per sample (the TR)"),
+    Arg("_f0", "i8", "", "samples skipped at the start (the transient)"),
 )
 
 #: per coupling term k (names get the suffix k)

@@ -28,6 +28,8 @@ from .values import block_bounds, broadcast_param, check_bounds, magnitude_in
 
 #: steps per kernel call: the history windows hold max lag + 1 + SUB_STEPS rows
 SUB_STEPS = signature.SUB_STEPS
+#: the forward monitor's arrays when a run has none
+_EMPTY2, _EMPTY3, _EMPTY4 = np.zeros((0, 0)), np.zeros((0, 0, 0)), np.zeros((0, 0, 0, 0))
 
 
 @dataclass
@@ -468,7 +470,11 @@ class Network(Model):
         status = np.zeros((B, N, 2), dtype=np.int64)
         if parallel is None:
             parallel = B > 1
-        run = self.kernel.runner(parallel)
+        frun = self.__dict__.get("_frun")
+        run = (self.kernel if frun is None else frun.kernel).runner(parallel)
+        fwd = frun.kernel_args() if frun is not None else dict(
+            fstate=_EMPTY3, fparams=_EMPTY3, facc=_EMPTY2, fevery=1, frec=_EMPTY4, fsample=1,
+            f0=0)
         terms = []
         for term_meta, e, w in zip(self._meta["coupling_terms"], edges, windows):
             long, short = (e.all_short(N) if term_meta.get("per_edge")
@@ -480,7 +486,8 @@ class Network(Model):
             state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
             batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
             n_transient=n_transient, sample_every=sample_every, lags=self._lags,
-            hist=self._hist, status=status, nsub=noise_substeps, mean=average, cparams=cparams, fill=fill),
+            hist=self._hist, status=status, nsub=noise_substeps, mean=average, cparams=cparams, fill=fill,
+            **fwd),
             terms))
         return status
 
@@ -493,6 +500,17 @@ class Network(Model):
         if name in node._param_index or self._resolve_cparam(name) is not None:
             return "parameter"
         return node._quantity_kind(name) if name not in self._OWN_ATTRIBUTES else None
+
+    def forward_kernel(self, spec):
+        """The fused kernel of this network with the forward monitor `spec` (a ForwardSpec),
+        compiled once per spec (and cached on disk like every kernel)."""
+        kernels = self.__dict__.setdefault("_forward_kernels", {})
+        if spec not in kernels:
+            kernels[spec] = compile_network(
+                self.node._block, self.node.method, [t.spec_for_compiler() for t in self.terms],
+                program=self.node._program, wiring=self.node._wiring + self._net_wiring,
+                forward=spec)
+        return kernels[spec]
 
     def __getattr__(self, name: str):
         if name.startswith("_") or name in ("node", "terms"):

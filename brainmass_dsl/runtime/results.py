@@ -17,9 +17,11 @@ class Result(Mapping):
     """
 
     def __init__(self, data: Dict[str, np.ndarray], ts, units: Dict[str, str],
-                 labels=None, meta: Optional[dict] = None, output=None):
+                 labels=None, meta: Optional[dict] = None, output=None, times=None):
         self.data = dict(data)
         self._ts = ts
+        #: time axes (ms) of the series that have their own clock (a fused forward monitor)
+        self.times: Dict[str, np.ndarray] = dict(times or {})
         self.units = dict(units)
         self.labels = labels
         self.meta = dict(meta or {})
@@ -31,6 +33,13 @@ class Result(Mapping):
         if callable(self._ts):
             self._ts = self._ts()
         return self._ts
+
+    def time_of(self, name: str) -> np.ndarray:
+        """The times (ms) of series `name`: its own clock if it has one, else `ts`."""
+        if name not in self.data:
+            raise KeyError(f"no series {name!r} in this result (series: "
+                           f"{', '.join(self.data)})")
+        return self.times.get(name, self.ts)
 
     def __getitem__(self, key):
         if key == "ts":

@@ -222,7 +222,8 @@ class Simulator:
             batch_size=None, init_states: bool = True, seed: Optional[int] = None,
             progress: bool = True, chunk_steps: Optional[int] = None, jit: bool = True,
             noise_substeps: int = 1, batch_offset: int = 0,
-            parallel: Optional[bool] = None, average: bool = False) -> Result:
+            parallel: Optional[bool] = None, average: bool = False,
+            forward=None) -> Result:
         """Simulate `duration` (ms or a time quantity); returns a `Result`.
 
         `inputs`: None (the defaults), a callable (step, t) -> the step's values (a dict, a
@@ -239,7 +240,9 @@ class Simulator:
         `parallel` forces the threaded (True) or serial (False) kernel (default: by size).
         `average=True` makes each sample the mean over its window of `sample_every` steps
         (TVB's TemporalAverage), stamped at the end of the window; only complete windows are
-        kept. The default takes every `sample_every`-th step's value.
+        kept. The default takes every `sample_every`-th step's value. `forward`: a
+        `ForwardMonitor` (e.g. BOLD) run inside a network's kernel on its own clock; its
+        outputs join the result with their own times (`res.time_of("bold")`).
         """
         m = self.model
         dt = self.dt if self.dt is not None else environ.get_dt()
@@ -267,6 +270,9 @@ class Simulator:
             raise ValueError("average=True is computed in the compiled kernel: give monitors "
                              "by name (states and outputs), not as Python callables, and keep "
                              "jit=True")
+        if forward is not None and (funcs or not jit or not hasattr(m, "forward_kernel")):
+            raise ValueError("forward= runs a forward model inside a network's compiled "
+                             "kernel: give a Network, monitors by name, and jit=True")
         if funcs or not jit:
             m._batch_offset = int(batch_offset)
             try:
@@ -293,6 +299,9 @@ class Simulator:
             DEFAULT_CHUNK, INPUT_CHUNK_BYTES // (8 * max(1, len(m.input_names) * B * N)))
         seed = m.seed if seed is None else int(seed)
         step0 = m._step
+        frun = None if forward is None else forward.prepare(m, dt, n_steps, n_tr)
+        if frun is not None:
+            m._frun = frun
         done = 0
         bar = _progress(progress, n_steps)
         try:
@@ -317,7 +326,7 @@ class Simulator:
                     n_ok = max(0, (step - step0 - n_tr) // k if average
                                else -(-(step - step0 - n_tr) // k))
                     partial = self._result(rec[:n_ok], rows, rec_pos, dt, n_tr, k, n_ok, step0,
-                                           average)
+                                           average, frun, step)
                     raise diverged_error(m, status, dt, partial=partial)
                 bar.update(size)
                 if not chunk_steps:   # chunking never changes the numbers, only the bar
@@ -327,7 +336,7 @@ class Simulator:
                 raise
             n_ok = max(0, (done - n_tr) // k if average else -(-(done - n_tr) // k))
             partial = self._result(rec[:n_ok], rows, rec_pos, dt, n_tr, k, n_ok, step0,
-                                   average)
+                                   average, frun, step0 + done)
             raise SimulationInterrupted(
                 f"{m.name}: interrupted after {done} of {n_steps} steps (t = {m._step * dt:g} "
                 "ms); the result so far is in the exception's .partial, and the model is as "
@@ -335,10 +344,15 @@ class Simulator:
                 step=done, time_ms=m._step * dt, partial=partial) from None
         finally:
             bar.close()
-        return self._result(rec, rows, rec_pos, dt, n_tr, k, n_keep, step0, average)
+            if frun is not None:
+                m._frun = None
+        return self._result(rec, rows, rec_pos, dt, n_tr, k, n_keep, step0, average, frun,
+                            step0 + n_steps)
 
-    def _result(self, rec, rows, rec_pos, dt, n_tr, k, n_out, step0, average=False) -> Result:
-        """The Result of `n_out` samples of `rec`; window sums become means (`average`)."""
+    def _result(self, rec, rows, rec_pos, dt, n_tr, k, n_out, step0, average=False,
+                frun=None, end_step=None) -> Result:
+        """The Result of `n_out` samples of `rec`; window sums become means (`average`);
+        the forward monitor's samples that end by global step `end_step` join it."""
         m = self.model
         if average:
             rec[:n_out] /= k
@@ -355,6 +369,15 @@ class Simulator:
             units[name] = meta["unit"]
         # a sample is stamped at the end of its step (of its window's last step, averaged)
         ts = RegularTimes(n_tr + (k if average else 1) + step0, k, n_out, dt)
+        times = {}
+        if frun is not None:
+            n_f = max(0, min(frun.rec.shape[0], end_step // frun.period - frun.f0))
+            fdata, funits = frun.outputs(n_f)
+            for name, arr in fdata.items():
+                shape = (n_f,) + ((m._batch_size,) if m._batch_size else ()) + m.in_size
+                data[name] = arr.reshape(shape)
+                units[name] = funits[name]
+                times[name] = frun.times(n_f)
         output = None
         outs = [data[n] for n in m.output_names if n in data]
         if outs:
@@ -362,7 +385,7 @@ class Simulator:
         return Result(data, ts, units, meta={"model": m.name, "dt": dt, "method": m.method,
                                               "batched": m._batch_size is not None,
                                               "average": bool(average)},
-                      output=output)
+                      output=output, times=times)
 
     def _run_stepwise(self, n_steps, dt, n_tr, k, inputs, rows, funcs, seed) -> Result:
         """Python loop over `update` (for monitors that are Python callables)."""

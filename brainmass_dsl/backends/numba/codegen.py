@@ -197,6 +197,34 @@ def _term_context(plan: KernelPlan, printer: NumbaPrinter, names: Dict[str, str]
     return out
 
 
+def _forward_context(plan: KernelPlan, names: Dict[str, str]):
+    """What the network template prints for the fused forward monitor (None if none)."""
+    f = plan.forward
+    if f is None:
+        return None
+    printer = NumbaPrinter({})
+    after_step = dict(names)
+    for q in plan.model.states:      # the drive reads the node's state after its step
+        after_step[q.name] = after_step[q.symbol.name] = names[q.name + "__next"]
+    target = next(q for q in f.model.inputs if q.symbol == f.target)
+    return {
+        "params": [(printer._print(q.symbol), i) for i, q in enumerate(f.model.parameters)],
+        "states": [(printer._print(q.symbol), i) for i, q in enumerate(f.model.states)],
+        "inputs": [(printer._print(q.symbol), repr(float(q.default)))
+                   for q in f.model.inputs if q.symbol != f.target],
+        "target": printer._print(f.target), "target_factor": repr(float(target.factor)),
+        "drive": NumbaPrinter(after_step).doprint(f.drive),
+        "prelude": _lines(f.step.prelude, printer),
+        "body": _lines(schedule_calls_early(f.step.body, functions=LIBM_CALLS, prefix="_fwf"),
+                       printer),
+        "next": [(printer._print(q.symbol), printer._print(f.step.new_state[q.name]), i)
+                 for i, q in enumerate(f.model.states)],
+        "output_lets": _lines(f.output_lets, printer),
+        "outputs": [printer.doprint(e) for e in f.outputs],
+        "dt": printer._print(f.dt),
+    }
+
+
 def render_network_module(plan: KernelPlan, *, cache_key: str, version: str) -> str:
     """The module text of the fused network kernels for a network `plan`."""
     ctx = _common(plan, cache_key=cache_key, version=version)
@@ -205,7 +233,7 @@ def render_network_module(plan: KernelPlan, *, cache_key: str, version: str) -> 
         noise_lines=substep_lines(plan.noise, "_i") if len(plan.noise) else [],
         noise_count=len(plan.noise), noise_targets=[z.name for z in plan.noise.targets],
         finite_check=finite_check(plan, names),
-        terms=_term_context(plan, printer, names),
+        terms=_term_context(plan, printer, names), forward=_forward_context(plan, names),
         block=signature.COUPLING_BLOCK, noise_block=signature.NOISE_BLOCK,
         state_index={q.name: i for i, q in enumerate(plan.model.states)},
         param_index={q.name: i for i, q in enumerate(plan.model.parameters)}, **ctx)
