@@ -1,0 +1,96 @@
+"""A forward model fused into the network kernel as a monitor with its own clock, against
+NumPy: the drive recorded at every step, averaged over each forward step, and the forward
+model integrated by hand with the same scheme."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import brainmass_dsl as bm
+
+DT = 0.1
+
+FORWARD = """
+model LowPass:
+    \"\"\"A first-order low-pass filter of its input, with a nonlinear output.\"\"\"
+    category: forward
+    parameter tau = 50 ms     "time constant" in (0 ms, inf)
+    parameter g = 2.0         "output gain"
+    input z = 0               "drive"
+    input u = 0.25            "an input that keeps its default"
+    state y = 0.5             "filtered drive"
+    d(y)/dt = (z + u - y) / tau
+    output o = g * y**2
+"""
+
+
+@pytest.fixture(scope="module")
+def forward_lib(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fwd") / "lowpass.nmm"
+    path.write_text(FORWARD)
+    return bm.load(path)
+
+
+@pytest.fixture(scope="module")
+def network():
+    rng = np.random.default_rng(2)
+    w = rng.uniform(0, 1, (4, 4))
+    hopf = bm.HopfStep(4, method="euler_maruyama", a=0.05, init_x=np.linspace(0.1, 0.4, 4),
+                       noise_x=bm.OUProcess(4, sigma=0.05, tau=2.0))
+    return bm.Network(hopf, conn=w, distance=rng.uniform(5, 50, (4, 4)), speed=3.0,
+                      coupling="diffusive", k=0.1)
+
+
+def _reference(x, every, sample, tau, g, y0, u, f0=0):
+    """Euler steps of dy/dt = (z + u - y)/tau at every*DT, z the mean of x over each step."""
+    n_f = x.shape[0] // every
+    z = x[:n_f * every].reshape(n_f, every, *x.shape[1:]).mean(1)
+    y = np.full(x.shape[1:], y0)
+    out = []
+    for f in range(n_f):
+        y = y + every * DT * ((z[f] + u - y) / tau)
+        if (f + 1) % sample == 0:
+            out.append(g * y ** 2)
+    return np.array(out)[f0:]
+
+
+@pytest.mark.parametrize("transient", [0, 350])
+def test_fused_forward_model_against_numpy(network, forward_lib, transient):
+    fm = forward_lib.LowPass(4, method="euler", tau=np.array([30.0, 40.0, 50.0, 60.0]))
+    mon = bm.ForwardMonitor(fm, drive="x", every=5, tr=2.0)
+    sim = bm.Simulator(network, dt=DT)
+    res = sim.run(120.0, forward=mon, monitors=["x"], seed=3, progress=False,
+                  transient=transient)
+    full = sim.run(120.0, monitors=["x"], seed=3, progress=False)
+    want = _reference(full["x"], 5, 4, np.array([30.0, 40.0, 50.0, 60.0]), 2.0, 0.5, 0.25,
+                      f0=transient // 20)
+    assert res["o"].shape == want.shape == (60 - transient // 20, 4)
+    np.testing.assert_allclose(res["o"], want, rtol=1e-12)
+    np.testing.assert_allclose(res.time_of("o"), np.arange(transient // 20 + 1, 61) * 2.0,
+                               rtol=1e-14)
+    # the network's own numbers do not change when a forward monitor runs with them
+    np.testing.assert_array_equal(res["x"], full["x"][transient:])
+
+
+def test_forward_monitor_chunked_equals_unchunked(network, forward_lib):
+    fm = forward_lib.LowPass(4, method="heun")
+    mon = bm.ForwardMonitor(fm, drive="x * x", every=3, tr=0.9)
+    sim = bm.Simulator(network, dt=DT)
+    one = sim.run(60.0, forward=mon, seed=1, progress=False, batch_size=2)
+    chunked = sim.run(60.0, forward=mon, seed=1, progress=False, batch_size=2, chunk_steps=41)
+    assert one["o"].shape == (66, 2, 4)
+    np.testing.assert_array_equal(one["o"], chunked["o"])
+
+
+def test_forward_monitor_refuses_bad_input(network, forward_lib):
+    fm = forward_lib.LowPass(4)
+    sim = bm.Simulator(network, dt=DT)
+    with pytest.raises(ValueError, match="tr = 1.25 ms is not a multiple"):
+        sim.run(10.0, forward=bm.ForwardMonitor(fm, every=5, tr=1.25), progress=False)
+    with pytest.raises(ValueError, match="in_size"):
+        sim.run(10.0, forward=bm.ForwardMonitor(forward_lib.LowPass(3)), progress=False)
+    with pytest.raises(ValueError, match="not an input"):
+        bm.ForwardMonitor(fm, target="w")
+    with pytest.raises(ValueError, match="Network"):
+        bm.Simulator(bm.HopfStep(4), dt=DT).run(10.0, forward=bm.ForwardMonitor(fm),
+                                                progress=False)
