@@ -22,11 +22,16 @@ from .catalogue import ModelInfo, list_models  # noqa: E402
 from .utils import bounded_input, delay_index, process_sequence, sigmoid, sys2nd  # noqa: E402
 from .runtime.sweep import ModelSpec, SweepResult, sweep  # noqa: E402
 from . import datasets  # noqa: E402
+from .observation import (DoubleExponentialHRFKernel, FirstOrderVolterraHRFKernel,  # noqa: E402
+                          GammaHRFKernel, HRFBold, HRFKernel, MixtureOfGammasHRFKernel,
+                          TemporalAverage)
 
 __all__ = ["NmmError", "environ", "SimulationDiverged", "SimulationInterrupted", "load",
            "Model", "Network", "Coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
            "bounded_input", "process_sequence", "delay_index", "datasets",
            "sweep", "ModelSpec", "SweepResult", "laplacian_connectivity", "per_node", "per_batch",
+           "HRFKernel", "FirstOrderVolterraHRFKernel", "GammaHRFKernel",
+           "DoubleExponentialHRFKernel", "MixtureOfGammasHRFKernel", "TemporalAverage", "HRFBold",
            "__version__"]
 
 
