@@ -27,7 +27,14 @@ def time_ms(x, name: str) -> float:
 
 
 def whole_steps(period_ms: float, step_ms: float, name: str, step_name: str) -> int:
-    """round(period / step), refusing a period that is not a whole multiple of the step."""
+    """round(period / step), refusing a period that is not a whole multiple of the step.
+
+    >>> whole_steps(1000.0, 4.0, "period", "downsample_period")
+    250
+    >>> whole_steps(1001.0, 4.0, "period", "downsample_period")
+    Traceback (most recent call last):
+    ValueError: period = 1001 ms must be a whole multiple of downsample_period = 4 ms (the ratio is 250.25)
+    """
     ratio = period_ms / step_ms
     w = int(round(ratio))
     if w < 1 or abs(ratio - w) > 1e-6:

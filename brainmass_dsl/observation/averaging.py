@@ -24,6 +24,10 @@ class TemporalAverage:
     mean of samples [k w, (k+1) w); a trailing partial window is dropped; a quantity keeps
     its unit. `ta(result)` averages every variable of a `Result` (its sampling step is the
     spacing of `ts`) and returns a `Result` stamped at the end of each window.
+
+    >>> import numpy as np
+    >>> TemporalAverage(period=5.0)(np.arange(22.0), dt=1.0)    # 2 trailing samples dropped
+    array([ 2.,  7., 12., 17.])
     """
 
     def __init__(self, period=4.0):
