@@ -195,6 +195,21 @@ def test_per_step_api_equals_simulator():
     assert bm.BOLD is bm.BOLDSignal and bm.BalloonWindkessel is bm.BOLDSignal
 
 
+@pytest.mark.parametrize("name", ["BOLDSignal", "BOLDSignalStephan2007"])
+def test_interface(name):
+    """Category forward; input z (positional, as brainmass's update(z)); output bold; the
+    declared units that make the published numbers mean what brainmass's plain numbers mean."""
+    m = getattr(bm, name)(2)
+    assert m._meta["category"] == "forward"
+    assert m.input_names == ("z",) and m.output_names == ("bold",)
+    assert m.state_names == ("s", "f", "v", "q")
+    units = {q["name"]: q["unit"] for q in m._meta["parameters"]}
+    assert (units["gamma"], units["k"], units["tau"]) == ("/s**2", "/s", "s")
+    bm.environ.set(dt=DT_MS)
+    a, b = getattr(bm, name)(2), getattr(bm, name)(2)
+    assert np.array_equal(a.update(np.array([1.0, 0.5])), b.update(z=np.array([1.0, 0.5])))
+
+
 def test_drive_units():
     """z is per second squared: 1 /s**2 given as a plain number or a quantity is the same."""
     pint = pytest.importorskip("pint")
