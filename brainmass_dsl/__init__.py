@@ -26,12 +26,17 @@ from . import datasets  # noqa: E402
 from . import forward  # noqa: E402
 from .forward import (EEGLeadFieldModel, LeadFieldModel, LeadfieldReadout,  # noqa: E402
                       MEGLeadFieldModel)
+from .observation import (DoubleExponentialHRFKernel, FirstOrderVolterraHRFKernel,  # noqa: E402
+                          GammaHRFKernel, HRFBold, HRFKernel, MixtureOfGammasHRFKernel,
+                          TemporalAverage)
 
 __all__ = ["NmmError", "environ", "SimulationDiverged", "SimulationInterrupted", "load",
            "Model", "Network", "Coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
            "bounded_input", "process_sequence", "delay_index", "datasets", "forward",
            "LeadFieldModel", "EEGLeadFieldModel", "MEGLeadFieldModel", "LeadfieldReadout",
            "sweep", "ModelSpec", "SweepResult", "laplacian_connectivity", "per_node", "per_batch",
+           "HRFKernel", "FirstOrderVolterraHRFKernel", "GammaHRFKernel",
+           "DoubleExponentialHRFKernel", "MixtureOfGammasHRFKernel", "TemporalAverage", "HRFBold",
            "__version__"]
 
 
