@@ -30,7 +30,7 @@ from .observation import (DoubleExponentialHRFKernel, FirstOrderVolterraHRFKerne
                           GammaHRFKernel, HRFBold, HRFKernel, MixtureOfGammasHRFKernel,
                           TemporalAverage)
 
-__all__ = ["NmmError", "environ", "SimulationDiverged", "SimulationInterrupted", "load",
+__all__ = ["NmmError", "environ", "ForwardMonitor", "SimulationDiverged", "SimulationInterrupted", "load",
            "Model", "Network", "Coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
            "bounded_input", "process_sequence", "delay_index", "datasets", "forward",
            "LeadFieldModel", "EEGLeadFieldModel", "MEGLeadFieldModel", "LeadfieldReadout",

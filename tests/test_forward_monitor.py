@@ -94,3 +94,27 @@ def test_forward_monitor_refuses_bad_input(network, forward_lib):
     with pytest.raises(ValueError, match="Network"):
         bm.Simulator(bm.HopfStep(4), dt=DT).run(10.0, forward=bm.ForwardMonitor(fm),
                                                 progress=False)
+
+
+def test_fused_bold_equals_the_per_step_model_driven_by_the_recorded_signal(network):
+    """The BOLD monitor in the kernel == BOLDSignal.update() fed the mean of the recorded
+    neural signal over each BOLD step (the issue's equivalence), and rests at 0 without drive."""
+    every = 10
+    bold = bm.BOLDSignal(4, method="heun")
+    mon = bm.ForwardMonitor(bold, drive="10 * x", every=every, tr=5.0)
+    sim = bm.Simulator(network, dt=DT)
+    res = sim.run(400.0, forward=mon, monitors=["x"], seed=5, progress=False)
+    x = res["x"]
+    z = (10 * x).reshape(-1, every, 4).mean(1)
+    ref = bm.BOLDSignal(4, method="heun")
+    ref.init_all_states()
+    out = []
+    with bm.environ.context(dt=every * DT):
+        for k in range(z.shape[0]):
+            ref.update(z=z[k])
+            if (k + 1) % 5 == 0:
+                out.append(ref.outputs()["bold"])
+    np.testing.assert_allclose(res["bold"], np.array(out), rtol=1e-12, atol=1e-18)
+    assert np.ptp(res["bold"]) > 0
+    np.testing.assert_allclose(res.time_of("bold"), np.arange(1, 81) * 5.0, rtol=1e-14)
+    assert res.units["bold"] == "1"
