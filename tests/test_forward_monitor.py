@@ -118,3 +118,13 @@ def test_fused_bold_equals_the_per_step_model_driven_by_the_recorded_signal(netw
     assert np.ptp(res["bold"]) > 0
     np.testing.assert_allclose(res.time_of("bold"), np.arange(1, 81) * 5.0, rtol=1e-14)
     assert res.units["bold"] == "1"
+
+
+def test_a_saved_result_keeps_the_forward_monitors_clock(network, forward_lib, tmp_path):
+    fm = forward_lib.LowPass(4)
+    res = bm.Simulator(network, dt=DT).run(20.0, forward=bm.ForwardMonitor(fm, tr=2.0),
+                                           progress=False)
+    back = bm.Result.load(res.save(tmp_path / "run.npz"))
+    np.testing.assert_array_equal(back["o"], res["o"])
+    np.testing.assert_array_equal(back.time_of("o"), res.time_of("o"))
+    np.testing.assert_array_equal(back.time_of("x"), res.ts)

@@ -486,8 +486,8 @@ class Network(Model):
             state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
             batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
             n_transient=n_transient, sample_every=sample_every, lags=self._lags,
-            hist=self._hist, status=status, nsub=noise_substeps, mean=average, cparams=cparams, fill=fill,
-            **fwd),
+            hist=self._hist, status=status, nsub=noise_substeps, mean=average, cparams=cparams,
+            fill=fill, **fwd),
             terms))
         return status
 

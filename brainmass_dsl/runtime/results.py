@@ -108,6 +108,8 @@ class Result(Mapping):
                              f"{'/'.join(self.NETCDF_SUFFIXES)}, not {found!r} ({path})")
         arrays = {k: v for k, v in self.data.items()}
         arrays["ts"] = self.ts
+        for name, t in self.times.items():       # series on their own clock
+            arrays[f"__time__{name}"] = t
         arrays["__units__"] = np.array([f"{k}={u}" for k, u in self.units.items()])
         if self.labels is not None:
             arrays["__labels__"] = np.asarray(self.labels, dtype=str)
@@ -123,4 +125,5 @@ class Result(Mapping):
         units = dict(s.split("=", 1) for s in z["__units__"]) if "__units__" in z else {}
         labels = z["__labels__"] if "__labels__" in z else None
         data = {k: z[k] for k in z.files if not k.startswith("__") and k != "ts"}
-        return Result(data, z["ts"], units, labels)
+        times = {k[len("__time__"):]: z[k] for k in z.files if k.startswith("__time__")}
+        return Result(data, z["ts"], units, labels, times=times)
