@@ -217,6 +217,9 @@ def test_erf_and_erfc_special_values():
     assert np.isnan(portable_erf_numpy(np.nan)) and np.isnan(portable_erfc_numpy(np.nan))
     z = np.random.default_rng(8).uniform(-8, 8, 2000)
     assert np.array_equal(_bits(portable_erf_numpy(-z)), _bits(-portable_erf_numpy(z)))
+    for f in (portable_erf_numpy, portable_erfc_numpy):          # any shape, as the others
+        assert np.array_equal(_bits(f(z.reshape(40, 50))), _bits(f(z).reshape(40, 50)))
+        assert isinstance(f(0.5), float) or np.ndim(f(0.5)) == 0
 
 
 def test_erf_monotone_across_intervals():

@@ -153,12 +153,12 @@ def _parts_numpy(x):
          + (a >= TAIL).astype(np.intp))
     w = np.where(a < SMALL, x * x, np.where(a < MID, a - 1.0, 1.0 / (a * a)))
     pc, qc = P_TABLE[k], Q_TABLE[k]
-    p1, q = pc[:, DEGREE], qc[:, DEGREE]
+    p1, q = pc[..., DEGREE], qc[..., DEGREE]
     for j in range(DEGREE - 1, 0, -1):
-        p1 = pc[:, j] + w * p1
-    p = pc[:, 0] + w * p1
+        p1 = pc[..., j] + w * p1
+    p = pc[..., 0] + w * p1
     for j in range(DEGREE - 1, -1, -1):
-        q = qc[:, j] + w * q
+        q = qc[..., j] + w * q
     t = w * q
     y = p / (1.0 + t)
     z = (a.view(np.uint64) & np.uint64(HIGH_MASK)).view(np.float64)
