@@ -189,7 +189,7 @@ def test_erf_coefficients_are_fdlibms():
 @pytest.mark.parametrize("lo, hi", [(-1e-6, 1e-6), (-0.9, 0.9), (0.8, 1.3), (1.2, 2.9),
                                     (2.8, 6.0), (-6.0, -0.8)])
 def test_erf_and_erfc_accuracy(lo, hi):
-    """<= 2 ulp on [-6, 6] (measured on 1.2 million points: erf 0.85, erfc 1.63 ulp)."""
+    """<= 2 ulp on [-6, 6] (measured on 1.2 million points: erf 0.90, erfc 1.83 ulp)."""
     x = np.concatenate([np.random.default_rng(int(hi * 17) % 1000).uniform(lo, hi, 3000),
                         ERF_EDGES[(ERF_EDGES >= lo) & (ERF_EDGES <= hi)]])
     assert _ulp_errors(x, portable_erf_numpy(x), mpmath.erf).max() < 1.0
