@@ -230,7 +230,8 @@ portable_exp = float64_intrinsic(
 # ------------------------------------------------------------------------------ C / CUDA
 def c_source() -> str:
     """C99 / CUDA source of ``bm_exp``, ``bm_expm1``, ``bm_exprel``, ``bm_tanh``, ``bm_erf``
-    and ``bm_erfc`` (double): the same bits as the NumPy and Numba functions when compiled with ``-ffp-contract=off``
+    and ``bm_erfc`` (double): the same bits as the NumPy and Numba functions when compiled
+    with ``-ffp-contract=off``
     (gcc/clang) or ``--fmad=false`` (nvcc/NVRTC)."""
     from .erf import c_source as erf_c_source
     from .tanh import HUGE, TINY
