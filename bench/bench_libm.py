@@ -45,6 +45,10 @@ CASES = [
     ("exprel", (-2.0, 0.5), _libm_exprel, L.portable_exprel, lambda z: np.expm1(z) / z,
      L.portable_exprel_numpy, _exprel_mp),
     ("tanh", (-5.0, 5.0), math.tanh, L.portable_tanh, np.tanh, L.portable_tanh_numpy, "tanh"),
+    ("erf", (-3.0, 3.0), math.erf, L.portable_erf, np.vectorize(math.erf), L.portable_erf_numpy,
+     "erf"),
+    ("erfc", (-1.0, 6.0), math.erfc, L.portable_erfc, np.vectorize(math.erfc),
+     L.portable_erfc_numpy, "erfc"),
 ]
 
 
@@ -86,7 +90,7 @@ def main():
         f"Numba loop; {args.rounds} rounds, libm and portable alternating; ns per call of the "
         "least disturbed run; ratio = median over rounds of portable / libm (adjacent runs). "
         "Error: largest over 3,000 arguments against mpmath (40 digits), in ulp of the exact "
-        "value; libm = NumPy's function (exprel: expm1(z)/z).",
+        "value; libm = NumPy's function (exprel: expm1(z)/z; erf, erfc: Python's math, glibc).",
         "",
         "| function | arguments | libm ns | portable ns | **ratio** | libm max ulp | "
         "portable max ulp |",

@@ -1,7 +1,8 @@
 """On a real NVIDIA GPU (CuPy + NVRTC): the portable C sources that the CUDA backend will
 include give bitwise the same numbers as the Numba and NumPy paths.
 
-- ``bm_exp``, ``bm_expm1``, ``bm_exprel``, ``bm_tanh`` (``brainmass_dsl.libm.exp_c_source()``)
+- ``bm_exp``, ``bm_expm1``, ``bm_exprel``, ``bm_tanh``, ``bm_erf``, ``bm_erfc``
+  (``brainmass_dsl.libm.exp_c_source()``)
   against the ``portable_*_numpy`` functions;
 - ``bm_fast_normal`` (``brainmass_dsl/rng/philox_fast.h``) against ``fast_normals_numpy``;
 
@@ -11,8 +12,9 @@ on such machines the same sources are compiled with gcc instead (test_libm, test
 import numpy as np
 import pytest
 
-from brainmass_dsl.libm import (exp_c_source, portable_exp_numpy, portable_expm1_numpy,
-                                portable_exprel_numpy, portable_tanh_numpy)
+from brainmass_dsl.libm import (exp_c_source, portable_erf_numpy, portable_erfc_numpy,
+                                portable_exp_numpy, portable_expm1_numpy, portable_exprel_numpy,
+                                portable_tanh_numpy)
 from brainmass_dsl.rng import fast_normals_numpy
 from brainmass_dsl.rng.fastmath import c_header_path
 
@@ -32,6 +34,8 @@ extern "C" __global__ void exps(const double *x, double *y, long long n)
         y[n + i] = bm_expm1(x[i]);
         y[2 * n + i] = bm_exprel(x[i]);
         y[3 * n + i] = bm_tanh(x[i]);
+        y[4 * n + i] = bm_erf(x[i]);
+        y[5 * n + i] = bm_erfc(x[i]);
     }
 }
 
@@ -66,18 +70,19 @@ def _exp_inputs():
     rng = np.random.default_rng(11)
     k = np.arange(-140, 141, dtype=float) * np.log(2) / 128
     return np.concatenate([rng.uniform(-750, 712, 1_000_000), rng.normal(0, 5, 1_000_000), k,
+                           rng.uniform(-30, 30, 1_000_000), rng.uniform(0.8, 1.3, 100_000),
                            [0.0, -0.0, np.inf, -np.inf, np.nan, 700.0, -700.0, 709.78,
                             709.8, -745.0, -745.2, 1e-320]])
 
 
 def _numpy_all(x):
     return np.stack([portable_exp_numpy(x), portable_expm1_numpy(x), portable_exprel_numpy(x),
-                     portable_tanh_numpy(x)])
+                     portable_tanh_numpy(x), portable_erf_numpy(x), portable_erfc_numpy(x)])
 
 
 def test_exp_on_gpu_is_bitwise_the_numpy_path():
     x = _exp_inputs()
-    y = cupy.empty((4, x.size))
+    y = cupy.empty((6, x.size))
     _launch(_module(False).get_function("exps"), x.size, cupy.asarray(x), y)
     assert np.array_equal(_bits(y.get()), _bits(_numpy_all(x)))
 
@@ -99,9 +104,9 @@ def test_normals_on_gpu_are_bitwise_the_numpy_path():
 def test_fused_multiply_add_would_change_bits():
     """Why the CUDA backend compiles with --fmad=false: with contraction the bits differ."""
     x = _exp_inputs()
-    y = cupy.empty((4, x.size))
+    y = cupy.empty((6, x.size))
     _launch(_module(True).get_function("exps"), x.size, cupy.asarray(x), y)
     differ = (_bits(y.get()) != _bits(_numpy_all(x))).sum(axis=1)
     print(f"--fmad=true: of {x.size} results, {differ.tolist()} differ in their bits "
-          "(exp, expm1, exprel, tanh)")
+          "(exp, expm1, exprel, tanh, erf, erfc)")
     assert differ.sum() > 0

@@ -48,6 +48,8 @@ _TABLE = [
     Builtin("cos", 1, 1, PURE, "cosine (radians)"),
     Builtin("tan", 1, 1, PURE, "tangent (radians)"),
     Builtin("arctan", 1, 1, PURE, "inverse tangent"),
+    Builtin("erf", 1, 1, PURE, "error function 2/sqrt(pi) * integral of exp(-s**2) from 0 to x"),
+    Builtin("erfc", 1, 1, PURE, "complementary error function 1 - erf(x), accurate for large x"),
     Builtin("sigmoid", 1, 1, PURE, "logistic function 1/(1 + exp(-x))"),
     Builtin("abs", 1, 1, KEEP_FIRST, "absolute value"),
     Builtin("sign", 1, 1, TO_NUMBER, "-1, 0 or 1"),

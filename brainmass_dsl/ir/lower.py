@@ -90,7 +90,7 @@ class _Lowerer:
         f = e.func
         simple = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh,
                   "cosh": sp.cosh, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "arctan": sp.atan,
-                  "abs": sp.Abs, "sign": sp.sign}
+                  "abs": sp.Abs, "sign": sp.sign, "erf": sp.erf, "erfc": sp.erfc}
         if f in simple:
             return simple[f](args[0])
         if f == "log10":

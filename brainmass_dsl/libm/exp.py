@@ -92,8 +92,13 @@ def reduce_numpy(x, degree=5):
     return SBITS[i] + (ki << _SH), tmp
 
 
-def portable_exp_numpy(x):
+def portable_exp_numpy(x, lo=None):
     """Elementwise e**x for float64 arrays or scalars; the same bits as ``portable_exp``.
+
+    ``lo``: e**(x + lo) for a double-double argument (|lo| <= ulp(x)/2, e.g. the error of
+    the sum that gave x): e**(r + lo) = (1 + tmp)(1 + lo), so the reduced polynomial becomes
+    ``tmp + lo * (1 + tmp)`` and the result is rounded once (``erf.py`` uses it; Numba:
+    ``emit_exp(builder, x, lo)``, C: ``bm_exp_dd``).
 
     >>> float(portable_exp_numpy(1.0)), float(portable_exp_numpy(0.0))
     (2.718281828459045, 1.0)
@@ -105,6 +110,9 @@ def portable_exp_numpy(x):
     x = np.atleast_1d(x)
     with np.errstate(all="ignore"):                     # inf/NaN lanes are replaced below
         sbits, tmp = reduce_numpy(x)
+        if lo is not None:
+            lo = np.atleast_1d(np.asarray(lo, dtype=np.float64))
+            tmp = tmp + lo * (1.0 + tmp)
         inside, pos = np.abs(x) < MAIN_LIMIT, x > 0.0
         bias = np.where(inside, np.uint64(0), np.where(pos, np.uint64(_BIAS_POS),
                                                       np.uint64(_BIAS_NEG)))
@@ -159,8 +167,9 @@ def emit_reduction(builder: ir.IRBuilder, x: ir.Value, degree: int = 5):
     return sbits, tmp, inside
 
 
-def emit_exp(builder: ir.IRBuilder, x: ir.Value) -> ir.Value:
-    """LLVM IR for e**x (double) at the builder's position: ``portable_exp_numpy`` line by line.
+def emit_exp(builder: ir.IRBuilder, x: ir.Value, lo: ir.Value = None) -> ir.Value:
+    """LLVM IR for e**x (double) at the builder's position: ``portable_exp_numpy`` line by line
+    (with ``lo``: e**(x + lo), ``tmp + lo * (1 + tmp)``, as ``portable_exp_numpy(x, lo)``).
 
     No fast-math flags: LLVM neither contracts nor reassociates, so the roundings are those
     written. |x| < 700 takes a short path (its scale 1.0 changes no bit); the rest, a block
@@ -172,6 +181,8 @@ def emit_exp(builder: ir.IRBuilder, x: ir.Value) -> ir.Value:
         return ir.Constant(f64, v)
 
     sbits, tmp, inside = emit_reduction(builder, x)
+    if lo is not None:
+        tmp = builder.fadd(tmp, builder.fmul(lo, builder.fadd(c(1.0), tmp)))
     with builder.if_else(inside, likely=True) as (main, outside):
         with main:                              # the scale would be 1.0: left out
             s = builder.bitcast(sbits, f64)
@@ -218,9 +229,11 @@ portable_exp = float64_intrinsic(
 
 # ------------------------------------------------------------------------------ C / CUDA
 def c_source() -> str:
-    """C99 / CUDA source of ``bm_exp``, ``bm_expm1``, ``bm_exprel`` and ``bm_tanh`` (double):
-    the same bits as the NumPy and Numba functions when compiled with ``-ffp-contract=off``
+    """C99 / CUDA source of ``bm_exp``, ``bm_expm1``, ``bm_exprel``, ``bm_tanh``, ``bm_erf``
+    and ``bm_erfc`` (double): the same bits as the NumPy and Numba functions when compiled
+    with ``-ffp-contract=off``
     (gcc/clang) or ``--fmad=false`` (nvcc/NVRTC)."""
+    from .erf import c_source as erf_c_source
     from .tanh import HUGE, TINY
 
     sbits = ",\n    ".join(", ".join(f"0x{int(v):016x}u" for v in SBITS[j:j + 4])
@@ -302,6 +315,24 @@ BM_EXP_FN double bm_exp(double x)
     return y;
 }}
 
+/* e**(x + lo), |lo| <= ulp(x)/2: bm_exp with tmp + lo (1 + tmp) (portable_exp_numpy(x, lo)) */
+BM_EXP_FN double bm_exp_dd(double x, double lo)
+{{
+    double tmp;
+    bm_exp_u64 sbits = bm_exp_reduce(x, &tmp, 0);
+    tmp = tmp + lo * (1.0 + tmp);
+    int inside = (x < 0.0 ? -x : x) < {h(MAIN_LIMIT)};
+    int pos = x > 0.0;
+    bm_exp_u64 bias = inside ? 0u : (pos ? 0x{_BIAS_POS:016x}u : 0x{_BIAS_NEG:016x}u);
+    double scale = inside ? 1.0 : (pos ? {h(_SCALE_POS)} : {h(_SCALE_NEG)});
+    double s = bm_exp_from_bits(sbits + bias);
+    double y = (s + s * tmp) * scale;
+    if (x > {h(OVERFLOW)}) y = bm_exp_from_bits(0x7ff0000000000000u);   /* inf */
+    if (x < {h(UNDERFLOW)}) y = 0.0;
+    if (x != x) y = x;
+    return y;
+}}
+
 /* e**x - 1 (brainmass_dsl/libm/expm1.py) */
 BM_EXP_FN double bm_expm1(double x)
 {{
@@ -330,5 +361,6 @@ BM_EXP_FN double bm_tanh(double x)
     if (x < 0.0) t = -t;
     return a < {h(TINY)} ? x : t;
 }}
+{erf_c_source()}
 #endif
 """

@@ -18,8 +18,9 @@ from ...plan.kernel import KernelPlan
 from ...plan.noise import NoiseDraw
 from .printer import NumbaPrinter, identifier
 
-#: the functions printed as libm calls (`exp`, `exprel`, `tanh` are inline code: libm/)
-LIBM_CALLS = tuple(f for f in CALLS if f not in (sp.exp, exprel, sp.tanh))
+#: the functions printed as libm calls (`exp`, `exprel`, `tanh`, `erf`, `erfc` are inline
+#: code: libm/)
+LIBM_CALLS = tuple(f for f in CALLS if f not in (sp.exp, exprel, sp.tanh, sp.erf, sp.erfc))
 
 #: steps between the independent-nodes kernel's tests for non-finite states (at most)
 CHECK_EVERY = signature.CHECK_EVERY

@@ -1,5 +1,6 @@
 """SymPy -> Python expression text that Numba compiles (math.* functions, no NumPy calls;
-`exp`, `exprel` and `tanh` are the portable, inline functions of `brainmass_dsl.libm`).
+`exp`, `exprel`, `tanh`, `erf` and `erfc` are the portable, inline functions of
+`brainmass_dsl.libm`).
 
 The printer knows no model: it maps IR symbols to identifiers through `names` and prints
 the few IR functions (`exprel`, `Piecewise`, `Min`/`Max`, `Heaviside`, `sign`) it must.
@@ -16,7 +17,7 @@ from sympy.printing.pycode import PythonCodePrinter
 RESERVED = frozenset({"math", "np", "njit", "prange", "numba", "min", "max", "abs", "range",
                       "float", "int", "len", "print", "exprel", "maximum", "minimum",
                       "first_nonfinite", "fast_normal", "fast_normal_pair", "portable_exp",
-                      "portable_exprel", "portable_tanh",
+                      "portable_exprel", "portable_tanh", "portable_erf", "portable_erfc",
                       "True", "False", "None", "t", "dt"}) | frozenset(keyword.kwlist)
 
 
@@ -64,6 +65,14 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_tanh(self, expr):
         """tanh -> brainmass_dsl.libm.portable_tanh (inline, same bits on every backend)."""
         return f"portable_tanh({self._print(expr.args[0])})"
+
+    def _print_erf(self, expr):
+        """erf -> brainmass_dsl.libm.portable_erf (inline, same bits on every backend)."""
+        return f"portable_erf({self._print(expr.args[0])})"
+
+    def _print_erfc(self, expr):
+        """erfc -> brainmass_dsl.libm.portable_erfc (inline, same bits on every backend)."""
+        return f"portable_erfc({self._print(expr.args[0])})"
 
     def _print_exprel(self, expr):
         """exprel -> brainmass_dsl.libm.portable_exprel (inline, same bits on every backend)."""

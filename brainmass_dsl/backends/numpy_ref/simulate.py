@@ -15,12 +15,14 @@ import sympy as sp
 
 from ...ir.analysis import jacobian_diagonal
 from ...ir.model import ModelIR
-from ...libm import portable_exp_numpy, portable_exprel_numpy, portable_tanh_numpy
+from ...libm import (portable_erf_numpy, portable_erfc_numpy, portable_exp_numpy,
+                     portable_exprel_numpy, portable_tanh_numpy)
 from ...rng import fast_normals_numpy
 
 
 _MODULES = [{"exp": portable_exp_numpy, "exprel": portable_exprel_numpy,
-             "tanh": portable_tanh_numpy,
+             "tanh": portable_tanh_numpy, "erf": portable_erf_numpy,
+             "erfc": portable_erfc_numpy,
              "Heaviside": lambda x: np.where(x > 0, 1.0, 0.0),
              "Min": np.minimum, "Max": np.maximum}, "numpy"]
 
