@@ -71,7 +71,9 @@ def _checked_callable(inputs: Callable, m) -> Callable:
                         f"{inspect.signature(inputs)}") from None
     except ValueError:      # no signature (a builtin): find out when calling it
         pass
-    names = m.input_names
+    # the inputs a tuple fills: a network's are those after the coupling's (brainmass's
+    # Network.update(*inputs)), a node's all of them
+    names = list(getattr(m, "positional_inputs", m.input_names))
 
     def call(i: int, t: float):
         try:
@@ -82,6 +84,8 @@ def _checked_callable(inputs: Callable, m) -> Callable:
         if isinstance(r, dict):
             return r
         values = tuple(r) if isinstance(r, (tuple, list)) else (r,)
+        if len(values) > len(names) and hasattr(m, "_positional_error"):
+            raise m._positional_error(len(values))
         if len(values) != len(names):
             raise ValueError(f"inputs: the input callable returned {len(values)} value"
                              f"{'s' if len(values) != 1 else ''} at step {i} (t = {t:g} ms) "
