@@ -30,7 +30,7 @@ def run(cls, T, dt, method, **kw):
 def test_registry_lists_every_scheme():
     assert {"euler", "heun", "midpoint", "rk4", "exp_euler", "euler_maruyama",
             "heun_stochastic"} <= set(available())
-    assert get("rk2").name == "heun"
+    assert get("rk2").name == "heun2"
     with pytest.raises(ValueError, match="unknown integrator 'rk5'.*rk4"):
         get("rk5")
 
