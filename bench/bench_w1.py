@@ -129,7 +129,7 @@ def fresh_process(cache_dir, *target):
 
 
 STARTUP_TARGETS = [("JansenRitStep",), ("HopfStep",), ("WilsonCowanStep",),
-                   (HERE / "models" / "jansen_rit_tvb.nmm", "JansenRitTVB", "heun")]
+                   (HERE / "models" / "jansen_rit_tvb.nmm", "JansenRitTVB", "heun2")]   # TVB's Heun
 
 
 def startup_rows(cores=None):

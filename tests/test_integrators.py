@@ -8,13 +8,15 @@ import pytest
 import brainmass_dsl as bm
 from brainmass_dsl.backends.numpy_ref import reference_run
 from brainmass_dsl.frontend import load_program
-from brainmass_dsl.integrators.schemes import available, get
+from brainmass_dsl.integrators.schemes import _REGISTRY, available, get
 from brainmass_dsl.integrators.step import SchemeRefused, build_step
 from brainmass_dsl.ir.lower import lower_block
 
 from conftest import MODELS
 
-ODE_ORDERS = {"euler": 1, "heun": 2, "midpoint": 2, "rk4": 4, "exp_euler": 1}
+#: every deterministic scheme (aliases share a kernel) and its order
+ODE_ORDERS = {s.name: int(s.order) for s in _REGISTRY.values() if s.noise is None}
+ODE_ORDERS["exp_euler"] = 1
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +32,7 @@ def run(cls, T, dt, method, **kw):
 def test_registry_lists_every_scheme():
     assert {"euler", "heun", "midpoint", "rk4", "exp_euler", "euler_maruyama",
             "heun_stochastic"} <= set(available())
-    assert get("rk2").name == "heun"
+    assert get("rk2").name == "heun2"
     with pytest.raises(ValueError, match="unknown integrator 'rk5'.*rk4"):
         get("rk5")
 
@@ -55,14 +57,32 @@ def _slope(dts, errs):
     return np.polyfit(np.log(dts), np.log(errs), 1)[0]
 
 
+#: the largest of three steps dt, dt/2, dt/4 per order: in the asymptotic range, errors
+#: well above roundoff
+CONVERGENCE_DT = {1: 0.1, 2: 0.1, 3: 0.1, 4: 0.2, 5: 0.1, 8: 0.5}
+
+
 @pytest.mark.parametrize("scheme", sorted(ODE_ORDERS))
 def test_ode_convergence_order(test_models, scheme):
+    """Largest error over [0, 4 ms] against the known solution x = cos(t/2), at dt, dt/2 and
+    dt/4: the slope in log-log is the scheme's order (one kernel per scheme, three runs)."""
+    T, order = 4.0, ODE_ORDERS[scheme]
+    dts = [CONVERGENCE_DT[order] / 2 ** k for k in range(3)]
+    errs = []
+    for dt in dts:
+        res = run(test_models.HalfCosine, T, dt, scheme)
+        errs.append(np.max(np.abs(res["x"][:, 0] - np.cos(0.5 * res.ts))))
+    assert abs(_slope(dts, errs) - order) < 0.3, errs
+
+
+def test_ode_convergence_order_of_a_system(test_models):
+    """Two coupled nonlinear states (no closed form): Heun's third-order method against a fine
+    dopri8 solution."""
     T = 4.0
-    ref = run(test_models.Nonlinear, T, 0.0005, "rk4")["x"][-1, 0]
-    dts = {1: [0.2, 0.1, 0.05, 0.025], 2: [0.0125, 0.00625, 0.003125, 0.0015625],
-           4: [0.1, 0.05, 0.025, 0.0125]}[ODE_ORDERS[scheme]]
-    errs = [abs(run(test_models.Nonlinear, T, dt, scheme)["x"][-1, 0] - ref) for dt in dts]
-    assert abs(_slope(dts, errs) - ODE_ORDERS[scheme]) < 0.2, errs
+    ref = run(test_models.Nonlinear, T, 0.05, "dopri8")["x"][-1, 0]
+    dts = [0.1, 0.05, 0.025]
+    errs = [abs(run(test_models.Nonlinear, T, dt, "heun")["x"][-1, 0] - ref) for dt in dts]
+    assert abs(_slope(dts, errs) - 3) < 0.3, errs
 
 
 def _strong_error(cls, method, T, dt, ref, seeds, nsub_ref):
@@ -117,9 +137,10 @@ def test_additive_scheme_refuses_multiplicative_noise(program):
         build_step(model, "heun_stochastic")
 
 
-REFERENCE_CASES = [("Oscillator", s) for s in ("euler", "heun", "midpoint", "rk4", "exp_euler")] + \
+REFERENCE_CASES = [("Oscillator", s) for s in ("euler", "heun2", "midpoint", "rk4", "exp_euler")] + \
+    [("Nonlinear", s) for s in sorted(ODE_ORDERS) if s not in ("euler", "exp_euler")] + \
     [("AdditiveNonlinear", s) for s in ("euler_maruyama", "heun_stochastic", "exp_euler")] + \
-    [("GBM", "euler_maruyama"), ("DelayedDecay", "heun"), ("Units", "exp_euler")]
+    [("GBM", "euler_maruyama"), ("DelayedDecay", "heun2"), ("Units", "exp_euler")]
 
 
 @pytest.mark.parametrize("name,scheme", REFERENCE_CASES)

@@ -100,10 +100,15 @@ def reference(deriv, x0, terms, n_steps, dt, scheme="euler", noise=None, batch=0
         if scheme in ("euler", "euler_maruyama"):
             k1 = f(state)
             new = {k: state[k] + dt * k1[k] for k in state}
-        elif scheme == "heun":
+        elif scheme == "heun2":                     # explicit trapezoid (TVB's Heun)
             k1 = f(state)
             k2 = f({k: state[k] + dt * k1[k] for k in state})
             new = {k: state[k] + dt / 2 * (k1[k] + k2[k]) for k in state}
+        elif scheme == "heun":                      # Heun's third-order method (braintools)
+            k1 = f(state)
+            k2 = f({k: state[k] + dt / 3 * k1[k] for k in state})
+            k3 = f({k: state[k] + 2 * dt / 3 * k2[k] for k in state})
+            new = {k: state[k] + dt * (k1[k] / 4 + 3 * k3[k] / 4) for k in state}
         elif scheme == "rk4":
             k1 = f(state)
             k2 = f({k: state[k] + dt / 2 * k1[k] for k in state})
@@ -225,24 +230,26 @@ def test_reference_diffusive_delays_additive_noise_batched():
         close(res["y"][:, b], ref["y"])
 
 
+@pytest.mark.parametrize("scheme", ["heun2", "heun"])
 @pytest.mark.parametrize("coupling,params,post", [
     ("sigmoidal", dict(k=0.6, a=1.5, b=0.1, slope=2.0, midpoint=0.2),
      lambda s: 0.6 / (1 + np.exp(-2.0 * (1.5 * s + 0.1 - 0.2)))),
     ("tanh", dict(k=0.4, scale=1.7), lambda s: 0.4 * np.tanh(1.7 * s)),
 ])
-def test_reference_nonlinear_coupling_heun(coupling, params, post):
-    """A nonlinear post() with delays; Heun: the coupling is held over both stages."""
+def test_reference_nonlinear_coupling_heun(coupling, params, post, scheme):
+    """A nonlinear post() with delays; Heun's second- and third-order methods: the coupling
+    is held over the stages."""
     N, dt, n = 5, 0.1, 120
     W, D = rand_conn(N, 4, max_delay=1.5)
     rng = np.random.default_rng(5)
     x0, y0 = 0.4 * rng.standard_normal(N), 0.4 * rng.standard_normal(N)
-    node = bm.HopfStep(N, method="heun", init_x=x0, init_y=y0)
+    node = bm.HopfStep(N, method=scheme, init_x=x0, init_y=y0)
     net = bm.Network(node, conn=W, delay=D, coupling=coupling, coupled_var="x",
                      coupling_params=params)
     res = run(net, n * dt, dt=dt, monitors=["x", "y"])
     term = RefTerm(weights_of(W), lags_of(D, dt), lambda s: s["x"], lambda xi, xj: xj, post,
                    "x_inp")
-    ref = reference(hopf_deriv(), {"x": x0, "y": y0}, [term], n, dt, "heun")
+    ref = reference(hopf_deriv(), {"x": x0, "y": y0}, [term], n, dt, scheme)
     close(res["x"], ref["x"])
     close(res["y"], ref["y"])
 
@@ -276,7 +283,7 @@ def test_reference_two_coupling_terms(lib, same_input):
     W1, D1 = rand_conn(N, 8, max_delay=2.0)
     W2 = np.random.default_rng(9).uniform(0, 1, (N, N))
     target2 = "x_inp" if same_input else "y_inp"
-    node = lib.TwoState(N, method="heun")
+    node = lib.TwoState(N, method="heun2")
     local = bm.Coupling("diffusive", conn=W2, coupled_var="y", target=target2, name="local",
                         params={"k": 0.7})
     net = bm.Network(node, conn=W1, delay=D1, coupling="additive", coupled_var="x",
@@ -289,7 +296,7 @@ def test_reference_two_coupling_terms(lib, same_input):
              RefTerm(weights_of(W2), np.zeros((N, N), int), lambda s: s["y"], target=target2,
                      **diffusive(0.7))]
     ref = reference(two_state_deriv(), {"x": np.full(N, 0.1), "y": np.full(N, -0.2)}, terms,
-                    n, dt, "heun")
+                    n, dt, "heun2")
     close(res["x"], ref["x"])
     close(res["y"], ref["y"])
     # changing a term's parameter never recompiles and changes the run

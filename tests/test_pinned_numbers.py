@@ -74,7 +74,7 @@ def kuramoto_per_edge():
 
 def jansen_rit_sigmoidal_two_terms():
     w, lengths = _connectome(6, seed=7)
-    node = bm.JansenRitStep(6, method="heun")
+    node = bm.JansenRitStep(6, method="heun2")     # TVB's Heun (the trapezoid)
     net = bm.Network(node, conn=w, distance=lengths, speed=4.0,
                      coupling="SigmoidalJansenRit", k=2.0,
                      couplings=[bm.Coupling("diffusive", conn=w.T, delay=np.full((6, 6), 1.5), name="back",

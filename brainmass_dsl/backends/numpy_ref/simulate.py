@@ -1,9 +1,11 @@
 """Reference integration straight from the Model IR: lambdified SymPy and plain loops.
 
-It shares nothing with the code generator but the IR and the random numbers: schemes are
-written out here by hand (Euler, Heun, midpoint, RK4, Euler-Maruyama, stochastic Heun,
-exponential Euler), so a compiled kernel that matches it to rtol 1e-12 implements the
-same mathematics. Used only by tests.
+It shares nothing with the code generator but the IR, the random numbers and the schemes'
+data: any explicit Runge-Kutta scheme is evaluated here straight from its Butcher tableau
+(with its noise mode: Euler-Maruyama or the additive stochastic-Heun increment), exponential
+Euler by hand; the tableaus themselves are checked against the order conditions
+(tests/test_schemes.py). A compiled kernel that matches it to rtol 1e-12 implements the same
+mathematics. Used only by tests.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Dict
 import numpy as np
 import sympy as sp
 
+from ...integrators.schemes import get as get_scheme
 from ...ir.analysis import jacobian_diagonal
 from ...ir.model import ModelIR
 from ...libm import (portable_erf_numpy, portable_erfc_numpy, portable_exp_numpy,
@@ -52,6 +55,11 @@ def reference_run(model: ModelIR, scheme: str, *, params: Dict[str, np.ndarray],
     lag_steps = {d.symbol.name: np.rint(params[d.lag] / dt).astype(int) for d in model.delays}
     history = {s: [x[s].copy()] for s in {d.state for d in model.delays}}
     out = np.empty((n_steps, len(states), B, N))
+    chosen = get_scheme(scheme)
+    exponential = chosen.family == "exponential"
+    rk = chosen if chosen.family == "runge_kutta" else None
+    if not (exponential or rk):
+        raise ValueError(scheme)
     bb, nn = np.meshgrid(np.arange(B), np.arange(N), indexing="ij")
 
     def env(xs, t, delayed):
@@ -85,25 +93,22 @@ def reference_run(model: ModelIR, scheme: str, *, params: Dict[str, np.ndarray],
         for k, name in enumerate(model.noises):
             z[name] = fast_normals_numpy(seed, g, bb, nn, k)
         sq = math.sqrt(dt)
-        if scheme in ("euler", "euler_maruyama", "heun", "midpoint", "rk4", "heun_stochastic"):
-            k1 = f(x, t, delayed)
+        if rk is not None:
             G = noise(x, t, delayed, z) if model.noises else {s: 0.0 for s in states}
-            if scheme in ("euler", "euler_maruyama"):
-                new = {s: x[s] + dt * k1[s] + sq * G[s] for s in states}
-            elif scheme in ("heun", "heun_stochastic"):
-                pred = {s: x[s] + dt * k1[s] + sq * G[s] for s in states}
-                k2 = f(pred, t + dt, delayed)
-                new = {s: x[s] + dt * (k1[s] / 2 + k2[s] / 2) + sq * G[s] for s in states}
-            elif scheme == "midpoint":
-                k2 = f({s: x[s] + dt / 2 * k1[s] for s in states}, t + dt / 2, delayed)
-                new = {s: x[s] + dt * k2[s] for s in states}
-            else:
-                k2 = f({s: x[s] + dt / 2 * k1[s] for s in states}, t + dt / 2, delayed)
-                k3 = f({s: x[s] + dt / 2 * k2[s] for s in states}, t + dt / 2, delayed)
-                k4 = f({s: x[s] + dt * k3[s] for s in states}, t + dt, delayed)
-                new = {s: x[s] + dt * (k1[s] / 6 + k2[s] / 3 + k3[s] / 3 + k4[s] / 6)
-                       for s in states}
-        elif scheme == "exp_euler":
+            incr = {s: sq * G[s] for s in states}
+            ks = []
+            for st in range(rk.stages):
+                xi = x
+                if st > 0:
+                    xi = {s: x[s] + dt * sum(float(a) * ks[j][s]
+                                             for j, a in enumerate(rk.a[st - 1]) if a)
+                          for s in states}
+                    if rk.noise == "additive" and rk.c[st]:
+                        xi = {s: xi[s] + float(rk.c[st]) * incr[s] for s in states}
+                ks.append(f(xi, t + float(rk.c[st]) * dt, delayed))
+            new = {s: x[s] + dt * sum(float(b) * ks[m][s] for m, b in enumerate(rk.b) if b)
+                   + incr[s] for s in states}
+        elif exponential:
             k1 = f(x, t, delayed)
             G = noise(x, t, delayed, z) if model.noises else {s: 0.0 for s in states}
             a = env(x, t, delayed)
@@ -111,8 +116,6 @@ def reference_run(model: ModelIR, scheme: str, *, params: Dict[str, np.ndarray],
             for s, jf in zip(states, j_fns):
                 J = np.broadcast_to(jf(*a), shape)
                 new[s] = x[s] + dt * portable_exprel_numpy(dt * J) * k1[s] + sq * G[s]
-        else:
-            raise ValueError(scheme)
         for s in states:
             lo, hi = bounds[s]
             if lo is not None:
