@@ -81,7 +81,8 @@ def jansen_rit_sigmoidal_two_terms():
                                             coupled_var="M", target="I_inp",
                                             params={"k": 0.05})])
     res = bm.Simulator(net, dt=0.1).run(150.0, sample_every=5, monitors=["M", "E", "I"],
-                                        inputs=lambda i, t: {"M_inp": 0.0, "E_inp": 0.22, "I_inp": 0.0},
+                                        inputs=lambda i, t: {"M_inp": 0.0, "E_inp": 0.22,
+                                                             "I_inp": 0.0},
                                         progress=False)
     return res, ["M", "E", "I"]
 
