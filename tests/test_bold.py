@@ -97,14 +97,15 @@ def test_rk4_matches_solve_ivp(name, coeffs):
 
 
 def test_heun_converges_at_second_order():
-    """brainmass integrates BOLDSignal with Heun (rk2): second order here as well."""
+    """brainmass integrates BOLDSignal with braintools's rk2 (the trapezoid, here "heun2";
+    "heun" is braintools's third-order Heun): second order here as well."""
     z = np.array([1.0 if b < 2 else 0.0 for b in range(20)])
     ref = reference(list(z), BLOCK)
     want = bold_of(ref[3], ref[2], FRISTON["V0"], *friston_k(FRISTON["rho"]))
     errs = []
     for factor in (1, 2):   # dt = 10 ms and 20 ms, the same piecewise-constant drive
         series = np.repeat(z, BLOCK // factor)[:, None]
-        m = bm.BOLDSignal(1, method="heun")
+        m = bm.BOLDSignal(1, method="heun2")
         res = bm.Simulator(m, dt=DT_MS * factor).run(len(series) * DT_MS * factor,
                                                      inputs={"z": series}, progress=False)
         errs.append(np.abs(res["bold"][:, 0] - want[factor - 1::factor]).max())

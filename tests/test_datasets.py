@@ -391,6 +391,10 @@ def test_npz_roundtrip_and_key_aliases(tmp_path):
     w, ln, labels, xyz = _toy(5)
     c = Connectome(w, ln, labels, xyz, name="mine", license="CC0-1.0", meta={"atlas": "toy"})
     p = ds.save_npz(c, tmp_path / "mine.npz")
+    with pytest.raises(FileExistsError):        # saving never destroys a file unasked
+        ds.save_npz(c, p)
+    assert ds.save_npz(c, p, overwrite=True) == p
+    assert not list(tmp_path.glob(".mine.npz.*"))    # no temporary file left behind
     back = load_connectome(p)
     np.testing.assert_array_equal(back.weights, w)
     np.testing.assert_array_equal(back.lengths, ln)

@@ -29,7 +29,8 @@ ROOT = "brainmass_dsl"
 STAGES = ("frontend", "ir", "integrators", "plan", "backends", "compiler", "runtime")
 SHARED = ("_resources", "paths", "libm", "rng", "utils", "__version__")
 SHARED_MODULES = ("brainmass_dsl.frontend.suggest",)  # shared, though it lives in a stage
-TOOLS = ("catalogue", "describe", "analysis", "viz", "datasets", "forward", "commands")
+TOOLS = ("catalogue", "describe", "analysis", "viz", "datasets", "forward", "observation",
+         "commands")
 TOP = ("cli", "__main__")
 #: what the runtime may import of the frontend
 FRONTEND_FACE = ("brainmass_dsl.frontend", "brainmass_dsl.frontend.library",

@@ -24,7 +24,7 @@ def generate(out=BUNDLED_PATH) -> Path:
     """Write the synthetic 68-region connectome to ``out``; return the path."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    return save_npz(synthetic_connectome(**SYNTHETIC68_PARAMS), out)
+    return save_npz(synthetic_connectome(**SYNTHETIC68_PARAMS), out, overwrite=True)
 
 
 def matches_bundled() -> bool:

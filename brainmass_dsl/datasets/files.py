@@ -30,8 +30,10 @@ def _first_key(mapping, keys):
     return next((k for k in keys if k in mapping), None)
 
 
-def save_npz(connectome: Connectome, path) -> Path:
-    """Write ``connectome`` to a compressed ``.npz`` (no pickles); return the path."""
+def save_npz(connectome: Connectome, path, *, overwrite: bool = False) -> Path:
+    """Write ``connectome`` to a compressed ``.npz`` (no pickles); return the path. Written
+    beside ``path`` and renamed into place (no partial file); an existing file is replaced
+    only with ``overwrite=True``."""
     path = Path(path)
     arrays = {
         "weights": connectome.weights,
@@ -49,9 +51,12 @@ def save_npz(connectome: Connectome, path) -> Path:
             arr = np.asarray(value)
             if arr.dtype != object:
                 arrays[f"meta_{key}"] = arr
-    with open(path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
-    return path
+    from ..runtime.safe_write import write_new
+
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+    return write_new(path, write, overwrite=overwrite)
 
 
 def load_npz(path, *, name: str | None = None, license: str | None = None,
