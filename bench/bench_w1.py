@@ -55,6 +55,8 @@ def kernels(model, limit):
     runtime passes (ours: state, parameters, the eeg output recorded every 10 steps)."""
     import numpy as np
 
+    from brainmass_dsl.plan import signature
+
     n = int(round(T_MS / DT))
     model.init_all_states()
     state0, params = model._state.copy(), model.param_array(1)
@@ -67,8 +69,10 @@ def kernels(model, limit):
     def run_ours():
         rec = np.zeros((n // 10, 1, 1, 1))
         status = np.zeros((1, 1, 2), dtype=np.int64)
-        kernel(state0.copy(), params, no_inputs, 0, np.uint64(0), 0, 0, n, DT, rec, rec_pos, 9,
-               10, lags, hist, status, 1)
+        kernel(*signature.pack("nodes", dict(
+            state=state0.copy(), params=params, inputs=no_inputs, in_tstride=0, seed=0,
+            batch0=0, step0=0, n_steps=n, dt=DT, rec=rec, rec_pos=rec_pos, n_transient=9,
+            sample_every=10, lags=lags, hist=hist, status=status, nsub=1, mean=0)))
         assert not status.any()
         return rec
 
