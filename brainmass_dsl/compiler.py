@@ -139,9 +139,9 @@ def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
     return lower_expression(node_rb, program, text)
 
 
-def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,
-                   wiring=(), forward: Optional[ForwardSpec] = None) -> str:
-    from .backends.numba.codegen import render_network_module
+def plan_network_kernel(node_rb: ResolvedBlock, program, integrator: str, terms, wiring=(),
+                        forward: Optional[ForwardSpec] = None):
+    """The KernelPlan of the fused network kernel (what `render_network` prints)."""
     from .ir.lower import lower_coupling
     from .plan.kernel import plan_network
     from .ir.network import CouplingTerm, build_network_ir, coupling_input_symbol, separate
@@ -162,8 +162,16 @@ def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key:
 
         fwd = plan_forward(lower_block(forward.model), get(forward.integrator).name,
                            lower_coupled(node_rb, program, node, forward.drive), forward.target)
-    return render_network_module(plan_network(net, integrator, forward=fwd), cache_key=key,
-                                 version=__version__)
+    return plan_network(net, integrator, forward=fwd)
+
+
+def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,
+                   wiring=(), forward: Optional[ForwardSpec] = None) -> str:
+    from .backends.numba.codegen import render_network_module
+
+    return render_network_module(plan_network_kernel(node_rb, program, integrator, terms,
+                                                     wiring, forward),
+                                 cache_key=key, version=__version__)
 
 
 def compile_network(node_rb: ResolvedBlock, integrator: Optional[str], terms, *,
@@ -175,4 +183,40 @@ def compile_network(node_rb: ResolvedBlock, integrator: Optional[str], terms, *,
     key = network_key(node_rb, scheme, terms, dtype, wiring=wiring, forward=forward)
     module = cache.load(key, lambda: render_network(node_rb, program, scheme, terms, key,
                                                     wiring, forward))
+    return NodeKernel(module, key, scheme)
+
+
+def adjoint_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float64",
+                backend: str = "numba", wiring=()) -> str:
+    return cache.make_key(kind="adjoint", source=_source_key(node), integrator=integrator,
+                          terms=[(t.name, _source_key(t.coupling), t.coupled, t.target)
+                                 for t in terms], dtype=dtype, backend=backend,
+                          wiring=_wiring_key(wiring))
+
+
+def render_adjoint(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,
+                   wiring=()) -> str:
+    from .backends.numba.adjoint_codegen import render_adjoint_module
+    from .plan.adjoint import plan_adjoint
+
+    plan = plan_network_kernel(node_rb, program, integrator, terms, wiring)
+    return render_adjoint_module(plan_adjoint(plan), cache_key=key, version=__version__)
+
+
+def adjoint_refusal(node_rb: ResolvedBlock, program, integrator: Optional[str], terms,
+                    wiring=()) -> str:
+    """Why the adjoint of this network kernel cannot be generated ('' when it can)."""
+    from .plan.adjoint import refusal
+
+    scheme = get(integrator or DEFAULT).name
+    return refusal(plan_network_kernel(node_rb, program, scheme, terms, wiring))
+
+
+def compile_adjoint(node_rb: ResolvedBlock, integrator: Optional[str], terms, *,
+                    dtype: str = "float64", program=None, wiring=()) -> NodeKernel:
+    """The cached discrete-adjoint kernel of the fused network kernel (plan/adjoint.py)."""
+    scheme = get(integrator or DEFAULT).name
+    key = adjoint_key(node_rb, scheme, terms, dtype, wiring=wiring)
+    module = cache.load(key, lambda: render_adjoint(node_rb, program, scheme, terms, key,
+                                                    wiring))
     return NodeKernel(module, key, scheme)

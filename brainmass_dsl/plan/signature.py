@@ -116,18 +116,18 @@ def pack(kind: str, values: Mapping[str, object],
     >>> len(args), type(args[4]).__name__, type(args[8]).__name__
     (18, 'uint64', 'float')
     """
-    out = []
+    return _pack(kernel_args(kind, len(terms)), values, terms, f"the {kind} kernel")
+
+
+def _pack(args: Tuple[Arg, ...], values: Mapping[str, object],
+          terms: Sequence[Mapping[str, object]], what: str) -> tuple:
     given: Dict[str, object] = {"_" + k: v for k, v in values.items()}
     for k, term in enumerate(terms):
         given.update({f"_{n}{k}": v for n, v in term.items()})
-    args = kernel_args(kind, len(terms))
     unknown = set(given) - {a.name for a in args}
     if unknown:
-        raise KeyError(f"not arguments of the {kind} kernel: {sorted(unknown)}")
-    for a in args:
-        v = given[a.name]
-        out.append(_SCALAR[a.dtype](v) if a.scalar else v)
-    return tuple(out)
+        raise KeyError(f"not arguments of {what}: {sorted(unknown)}")
+    return tuple(_SCALAR[a.dtype](given[a.name]) if a.scalar else given[a.name] for a in args)
 
 
 def ring_rows(max_lag: int, check_every: int) -> int:
@@ -139,3 +139,51 @@ def ring_rows(max_lag: int, check_every: int) -> int:
 def window_rows(max_lag: int, n_steps: int) -> int:
     """Rows of a network kernel's history window for a call of `n_steps` steps."""
     return max_lag + 1 + n_steps
+
+
+#: the discrete adjoint of a network kernel (plan/adjoint.py), one call per segment
+ADJOINT_ARGS: Tuple[Arg, ...] = (
+    Arg("_xseg", "f8", "(n + 1, S, B, N)", "states at the segment's times _t0 ... _t0 + n"),
+    Arg("_params", "f8", "(P, B, N)", "parameters (canonical units)"),
+    Arg("_cparams", "f8", "(C, B, N)", "coupling parameters (canonical units)"),
+    Arg("_inputs", "f8", "(T_in, I, B, N)", "inputs; global step g reads row g * _in_tstride"),
+    Arg("_in_tstride", "i8", "", "1: inputs per step, 0: one row for every step"),
+    Arg("_seed", "u8", "", "the noise's key"),
+    Arg("_batch0", "i8", "", "batch index of element 0 in the noise counters"),
+    Arg("_t0", "i8", "", "global index of the segment's first step"),
+    Arg("_n", "i8", "", "steps in the segment"),
+    Arg("_dt", "f8", "", "time step (ms)"),
+    Arg("_grec", "f8", "(T_out, R, B, N)", "the loss's gradient with respect to each sample"),
+    Arg("_rec_pos", "i8", "(S + O,)", "each state's/output's row in _grec (-1: not recorded)"),
+    Arg("_n_transient", "i8", "", "first global step whose end is sampled"),
+    Arg("_sample_every", "i8", "", "steps between samples"),
+    Arg("_mean", "i8", "", "1: every step of a window adds to its sample (a sum)"),
+    Arg("_fill", "i8", "", "1: the segment starts the run (history = the first sent value)"),
+    Arg("_lam", "f8", "(S, B, N)", "adjoint of the state: in at _t0 + n, out at _t0"),
+    Arg("_gp", "f8", "(P, B, N)", "gradient of the parameters, accumulated"),
+    Arg("_gc", "f8", "(C, B, N)", "gradient of the coupling parameters, accumulated"),
+)
+
+#: per coupling term k of the adjoint (names get the suffix k)
+ADJOINT_TERM_ARGS: Tuple[Arg, ...] = (
+    Arg("_ptr", "i8", "(N + 1,)", "CSR row pointers of the in-edges"),
+    Arg("_w", "f8", "(E,)", "their weights"),
+    Arg("_cols", "i8", "(E,)", "their source nodes"),
+    Arg("_lag", "i8", "(E,)", "their lags in steps"),
+    Arg("_rowsum", "f8", "(N,)", "row sums of the weights"),
+    Arg("_hwin", "f8", "(B, maxlag * N)", "sent values at _t0 - maxlag ... _t0 - 1"),
+    Arg("_pend", "f8", "(B, (maxlag + 1) * N)", "ring of pending adjoints of sent values"),
+    Arg("_gw", "f8", "(B, E)", "gradient of the weights, accumulated"),
+    Arg("_maxlag", "i8", "", "the longest lag in steps"),
+)
+
+
+def adjoint_args(n_terms: int) -> Tuple[Arg, ...]:
+    """The arguments of an adjoint kernel with `n_terms` coupling terms."""
+    return ADJOINT_ARGS + tuple(Arg(f"{a.name}{k}", a.dtype, a.shape, a.doc)
+                                for k in range(n_terms) for a in ADJOINT_TERM_ARGS)
+
+
+def pack_adjoint(values: Mapping[str, object], terms: Sequence[Mapping[str, object]]) -> tuple:
+    """The positional arguments of an adjoint kernel (as `pack`)."""
+    return _pack(adjoint_args(len(terms)), values, terms, "the adjoint kernel")

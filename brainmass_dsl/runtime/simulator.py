@@ -111,6 +111,23 @@ def n_steps_for(duration_ms: float, dt: float) -> int:
     return n
 
 
+def sampling_steps(transient, sample_every, dt: float, n_steps: int) -> Tuple[int, int]:
+    """(transient steps, steps between samples) of a run of `n_steps`; `transient` is a
+    step count (int) or a time (ms or a quantity). ValueError naming the bad one."""
+    if transient is None:
+        n_tr = 0
+    elif isinstance(transient, (int, np.integer)):
+        n_tr = int(transient)
+    else:
+        n_tr = int(round(to_ms(transient, "transient") / dt))
+    if not 0 <= n_tr < n_steps:
+        raise ValueError(f"transient must be within [0, {n_steps}) steps, got {n_tr}")
+    k = 1 if sample_every is None else int(sample_every)
+    if k < 1:
+        raise ValueError(f"sample_every must be >= 1, got {sample_every}")
+    return n_tr, k
+
+
 class Simulator:
     """Run a model for a duration and record states/outputs."""
 
@@ -258,17 +275,7 @@ class Simulator:
             if batch_size is not None and batch_size != m._batch_size:
                 raise ValueError(f"batch_size={batch_size} differs from the model's current "
                                  f"batch ({m._batch_size}); use init_states=True")
-        if transient is None:
-            n_tr = 0
-        elif isinstance(transient, (int, np.integer)):
-            n_tr = int(transient)
-        else:
-            n_tr = int(round(to_ms(transient, "transient") / dt))
-        if not 0 <= n_tr < n_steps:
-            raise ValueError(f"transient must be within [0, {n_steps}) steps, got {n_tr}")
-        k = 1 if sample_every is None else int(sample_every)
-        if k < 1:
-            raise ValueError(f"sample_every must be >= 1, got {sample_every}")
+        n_tr, k = sampling_steps(transient, sample_every, dt, n_steps)
         rows, funcs = self._monitors(monitors)
         if average and (funcs or not jit):
             raise ValueError("average=True is computed in the compiled kernel: give monitors "

@@ -131,7 +131,11 @@ def meta_literal(meta: dict) -> str:
 
 def signature_lines(plan: KernelPlan, indent: str = "        ") -> str:
     """The kernel's parameter list from `plan.args`, wrapped for reading."""
-    names = [a.name for a in plan.args]
+    return wrap_names([a.name for a in plan.args], indent)
+
+
+def wrap_names(names: List[str], indent: str = "        ") -> str:
+    """`names` as a comma-separated list wrapped at about 80 characters."""
     rows, row = [], []
     for n in names:
         row.append(n)
