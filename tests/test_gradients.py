@@ -120,7 +120,11 @@ def test_checkpointed_equals_stored(hopf_case):
     g1, g2 = out[23][1], out[600][1]
     assert g1.keys() == g2.keys()
     for k in g1:
-        np.testing.assert_array_equal(g1[k], g2[k])
+        if k.endswith(".weights"):
+            # summed segment by segment: the same terms, grouped differently
+            np.testing.assert_allclose(g1[k], g2[k], rtol=1e-12, atol=1e-15)
+        else:
+            np.testing.assert_array_equal(g1[k], g2[k])
 
 
 def test_fc_gradient_matches_finite_differences(hopf_case):

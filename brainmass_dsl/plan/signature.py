@@ -169,10 +169,12 @@ ADJOINT_TERM_ARGS: Tuple[Arg, ...] = (
     Arg("_ptr", "i8", "(N + 1,)", "CSR row pointers of the in-edges"),
     Arg("_w", "f8", "(E,)", "their weights"),
     Arg("_cols", "i8", "(E,)", "their source nodes"),
+    Arg("_off", "i8", "(E,)", "their history offsets j - lag_ij * N"),
     Arg("_lag", "i8", "(E,)", "their lags in steps"),
     Arg("_rowsum", "f8", "(N,)", "row sums of the weights"),
     Arg("_hwin", "f8", "(B, maxlag * N)", "sent values at _t0 - maxlag ... _t0 - 1"),
-    Arg("_pend", "f8", "(B, (maxlag + 1) * N)", "ring of pending adjoints of sent values"),
+    Arg("_pend", "f8", "(B, maxlag * N)", "adjoints of the last maxlag sent values, collected "
+                                          "by later steps (carried between segments)"),
     Arg("_gw", "f8", "(B, E)", "gradient of the weights, accumulated"),
     Arg("_maxlag", "i8", "", "the longest lag in steps"),
 )

@@ -186,7 +186,7 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
     lam = np.zeros((S, B, N))
     gp = np.zeros_like(params)
     gc = np.zeros_like(cparams)
-    pend = [np.zeros((B, (e.max_lag + 1) * N)) for e in run.edges]
+    pend = [np.zeros((B, e.max_lag * N)) for e in run.edges]
     gw = [np.zeros((B, e.data.size)) for e in run.edges]
     all_states = np.arange(S, dtype=np.int64)
     seg_pos = np.concatenate([all_states, np.full(len(net.output_names), -1, np.int64)])
@@ -202,9 +202,9 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
         for k_, e in enumerate(run.edges):
             hwin = (np.zeros((B, e.max_lag * N)) if c.windows is None
                     else np.ascontiguousarray(c.windows[k_][:, :e.max_lag * N]))
-            term_args.append(dict(ptr=e.indptr, w=e.data, cols=e.cols, lag=e.lags,
-                                  rowsum=e.rowsum, hwin=hwin, pend=pend[k_], gw=gw[k_],
-                                  maxlag=e.max_lag))
+            term_args.append(dict(ptr=e.indptr, w=e.data, cols=e.cols, off=e.offsets(N),
+                                  lag=e.lags, rowsum=e.rowsum, hwin=hwin, pend=pend[k_],
+                                  gw=gw[k_], maxlag=e.max_lag))
         adjoint(*signature.pack_adjoint(dict(
             xseg=seg, params=params, cparams=cparams, inputs=run.inputs, in_tstride=0,
             seed=run.seed, batch0=0, t0=c.step, n=n, dt=dt, grec=grec, rec_pos=rec_pos,

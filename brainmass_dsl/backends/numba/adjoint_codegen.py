@@ -86,4 +86,4 @@ def render_adjoint_module(aplan: AdjointPlan, *, cache_key: str, version: str) -
         meta_literal=meta_literal(meta), terms=terms, cparams=cparams,
         node={"body": _body(aplan.node, printer, "_adk"),
               "outputs": _outputs(aplan.node, _NODE, printer)},
-        monitor=mon, noise_lines=noise)
+        monitor=mon, noise_lines=noise, block=signature.COUPLING_BLOCK)
