@@ -78,13 +78,14 @@ def main():
     t_fwd, m_fwd, _ = timed(forward, args.reps)
     t_ck, m_ck, (loss, g_ck, _) = timed(grad, args.reps)
     t_all, m_all, (_, g_all, _) = timed(lambda: grad(n_steps), 1)
-    same = all(np.array_equal(g_ck[k], g_all[k]) for k in g_ck)
+    rel = max(float(np.max(np.abs(g_ck[k] - g_all[k])) / max(1e-300, np.max(np.abs(g_all[k]))))
+              for k in g_ck)
     row = {"machine": machine(), "connectome": src, "T_ms": args.T, "n_steps": n_steps,
            "forward_s": t_fwd, "grad_ckpt_s": t_ck, "grad_store_all_s": t_all,
            "ratio_ckpt": t_ck / t_fwd, "ratio_store_all": t_all / t_fwd,
            "peak_MB": {"forward": m_fwd / 1e6, "ckpt": m_ck / 1e6, "store_all": m_all / 1e6},
            "memory_ckpt_over_store_all": m_ck / m_all, "time_ckpt_over_store_all": t_ck / t_all,
-           "checkpointed_equals_store_all": same, "loss": loss}
+           "checkpointed_vs_store_all_max_rel_diff": rel, "loss": loss}
     print(json.dumps(row, indent=2))
     update_results("Gradients: W2 FC-loss gradient (compiled discrete adjoint)", [
         f"Machine: {row['machine']}; connectome {src}; T = {args.T:g} ms ({n_steps} steps), "
@@ -102,9 +103,13 @@ def main():
         f"{m_all / 1e6:.1f} |",
         "",
         f"Checkpointed / stored: memory {row['memory_ckpt_over_store_all']:.3f}, time "
-        f"{row['time_ckpt_over_store_all']:.2f}; gradients bitwise equal: {same}. Targets "
+        f"{row['time_ckpt_over_store_all']:.2f}; largest difference of the gradients "
+        f"(relative to each parameter's largest): {rel:.1e}. Targets "
         "(issue 15): gradient <= 3x the forward run; checkpointed memory <= 10% of stored at "
-        "<= 1.3x its time.",
+        "<= 1.3x its time. For comparison (shared/reference/fitting-anchors.md, measured on this "
+        "machine kind): brainmass 0.1.1's JAX gradient of the same loss costs 2.4-2.8x its forward "
+        "run at T = 2 s but stores ~1.04 GiB per simulated second, so its 60 s W2 gradient "
+        "(~62 GiB) cannot run on a 24 GiB machine.",
     ])
 
 
