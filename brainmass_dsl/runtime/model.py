@@ -20,6 +20,7 @@ from ..integrators.schemes import DEFAULT, get as get_scheme
 from ..plan import signature
 from . import environ
 from .interrupt import held_interrupt
+from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, check_shape, magnitude_in
 
 
@@ -124,6 +125,8 @@ class Model:
                 self._params[f"{prefix}.{key}"] = value
             for key, value in src._inits.items():
                 self._inits[f"{prefix}.{key}"] = value
+            for key, value in src.__dict__.get("_trainable", {}).items():
+                self.__dict__.setdefault("_trainable", {})[f"{prefix}.{key}"] = value
         for key, value in kwargs.items():
             self._set_kwarg(key, value)
 
@@ -196,8 +199,11 @@ class Model:
                             f"initial states: {', '.join(inits) or 'none'})")
 
     def set_params(self, **values) -> None:
-        """Change parameters (never recompiles). Values are checked and converted now."""
+        """Change parameters (never recompiles). Values are checked and converted now; a
+        `bm.Param` marks the parameter trainable (see `runtime.param`)."""
         for key, v in values.items():
+            if key in self._param_index:
+                v = note_param(self, key, v)
             if key not in self._param_index:
                 hint = did_you_mean(key, self._param_index)
                 raise TypeError(f"{self.name} has no parameter {key!r}"

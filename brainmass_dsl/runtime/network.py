@@ -24,6 +24,7 @@ from ..plan import signature
 from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
                            square_matrix)
 from .model import Model
+from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, magnitude_in
 
 #: steps per kernel call: the history windows hold max lag + 1 + SUB_STEPS rows
@@ -183,6 +184,8 @@ class Network(Model):
                 self._own_params[f"{prefix}.{key}"] = value
             for key, value in src._inits.items():
                 self._own_inits[f"{prefix}.{key}"] = value
+            for key, value in src.__dict__.get("_trainable", {}).items():
+                self.__dict__.setdefault("_trainable", {})[f"{prefix}.{key}"] = value
         self._cparam_index: Dict[str, int] = {}
         self._cparam_meta: List[dict] = []
         for term_meta in self._meta["coupling_terms"]:
@@ -275,6 +278,7 @@ class Network(Model):
                 self.node.set_params(**{key: v})
                 continue
             q = self._cparam_meta[self._cparam_index[ckey]]
+            v = note_param(self, ckey, v)
             arr = magnitude_in(v, q["unit"], f"parameter {ckey!r}", self.name)
             self._check_param_shape(arr, ckey)
             check_bounds(arr, q["factor"], self.param_bounds().get(ckey),
@@ -289,6 +293,7 @@ class Network(Model):
 
     def _set_own_noise_param(self, key, v) -> None:
         q = self._meta["parameters"][self._param_index[key]]
+        v = note_param(self, key, v)
         arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
         self._check_param_shape(arr, key)
         check_bounds(arr, q["factor"], self.param_bounds().get(key), f"parameter {key!r}",

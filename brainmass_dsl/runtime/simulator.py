@@ -238,6 +238,20 @@ class Simulator:
             return out, 1
         return from_arrays
 
+    # ---------------------------------------------------------------- fitting
+    def prediction(self, duration, monitor: Optional[str] = None, *, transient=None,
+                   sample_every=None, seed: Optional[int] = None, average: bool = False,
+                   inputs=None, forward=None):
+        """A `Prediction`: this simulation as a function of the model's parameters, for
+        `bm.Fitter` (callable as brainmass's `predict(model)` -> (time, regions); `.batch`
+        runs a population of parameter points in one batched kernel call). `monitor`: a
+        state or output name (default: the first output); see `runtime.prediction`."""
+        from .prediction import Prediction
+
+        return Prediction(self, duration, monitor, transient=transient,
+                          sample_every=sample_every, seed=seed, average=average, inputs=inputs,
+                          forward=forward)
+
     # ---------------------------------------------------------------- run
     def run(self, duration, *, inputs=None, monitors=None, transient=None, sample_every=None,
             batch_size=None, init_states: bool = True, seed: Optional[int] = None,
@@ -257,7 +271,9 @@ class Simulator:
         `seed` keys the counter-based noise (default: the model's seed). `noise_substeps=r`
         makes each step's noise the sum of r finer normals, so that a run at dt*r follows the
         same Brownian path as a run at dt (for convergence studies). `batch_offset` shifts the
-        noise's batch index (a sweep split into batches draws the same noise as one run);
+        noise's batch index (a sweep split into batches draws the same noise as one run); a
+        negative `batch_offset = -1 - i` makes every batch element draw batch index i's noise
+        (one shared realisation: `-1` gives each element the noise of an unbatched run);
         `parallel` forces the threaded (True) or serial (False) kernel (default: by size).
         `average=True` makes each sample the mean over its window of `sample_every` steps
         (TVB's TemporalAverage), stamped at the end of the window; only complete windows are

@@ -32,7 +32,9 @@ offset in the grid), so every number of a sweep is independent of `batch_size`, 
 executor and of the order in which batches run: a sweep equals one batched run of all points
 (`Simulator.run(batch_size=n_points)` with the (n_points,) parameter arrays). Point 0 (and
 noise-free points) also equal an unbatched single run; a noisy point p > 0 differs from a
-single run only in its noise realisation (a single run draws batch index 0).
+single run only in its noise realisation (a single run draws batch index 0). With
+`shared_noise=True` every point draws batch index 0's noise (`batch_offset=-1`): each point
+then equals the unbatched single run at its parameters (what fitting compares candidates on).
 
 Reduction. `reduce(result_batch)` receives the batch's `Result` (arrays (time, B, node...),
 as `Simulator.run(batch_size=B)` returns) and returns one value per point: an array with
@@ -113,7 +115,7 @@ def _pin_per_node(model: Model) -> None:
 
 def _run_batch(spec: ModelSpec, params: Dict[str, np.ndarray], start: int, duration: float,
                dt: float, seed: int, monitors, reduce, parallel: Optional[bool],
-               run_kw: dict) -> dict:
+               run_kw: dict, shared_noise: bool = False) -> dict:
     """Run one batch (B points starting at grid index `start`) as one kernel call."""
 
     model = spec.build()
@@ -125,7 +127,8 @@ def _run_batch(spec: ModelSpec, params: Dict[str, np.ndarray], start: int, durat
         for name, v in params.items()})
     try:
         res = Simulator(model, dt=dt).run(duration, batch_size=B, monitors=monitors, seed=seed,
-                                          progress=False, batch_offset=start, parallel=parallel,
+                                          progress=False, batch_offset=-1 if shared_noise else start,
+                                          parallel=parallel,
                                           **run_kw)
     except SimulationDiverged as e:
         b = e.batch or 0
@@ -165,13 +168,14 @@ def _workers(executor) -> int:
 def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] = None,
           executor: Optional[Executor] = None, monitors=None, reduce: Optional[Callable] = None,
           seed: Optional[int] = 0, zip: bool = False, parallel: Optional[bool] = None,
-          progress: bool = False, **run_kw) -> "SweepResult":
+          progress: bool = False, shared_noise: bool = False, **run_kw) -> "SweepResult":
     """Run `model` (a model, Network or ModelSpec) at every point of `grid` for `duration`.
 
     `grid`: {parameter name: values} (product, or paired with `zip=True`); `batch_size`:
     points per kernel call; `executor`: any concurrent.futures.Executor (None: in-process,
     serially); `monitors`: as `Simulator.run`; `reduce(result_batch) -> per-point values`;
-    `seed`: the noise seed (None: the model's); `**run_kw`: more `Simulator.run` arguments
+    `seed`: the noise seed (None: the model's); `shared_noise=True`: every point draws the
+    noise of a single unbatched run (batch index 0) instead of its own; `**run_kw`: more `Simulator.run` arguments
     (inputs, transient, sample_every, chunk_steps, noise_substeps). Returns a `SweepResult`.
     See the module documentation for the semantics (noise, threads, model transport).
     """
@@ -206,7 +210,7 @@ def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] 
     params = {name: stack_values(per_point[name], probe.in_size) for name in names}
     bounds = [(s, min(s + int(batch_size), n_points)) for s in range(0, n_points, int(batch_size))]
     jobs = [(spec, {n: params[n][a:b] for n in names}, a, duration, dt, seed, monitors, reduce,
-             parallel_kernel, run_kw) for a, b in bounds]
+             parallel_kernel, run_kw, shared_noise) for a, b in bounds]
     bar = _progress(progress, n_points, unit="point", desc="sweep")
     outs: Dict[int, dict] = {}          # batch number -> its output, as batches finish
     failure: Optional[BaseException] = None
@@ -235,7 +239,7 @@ def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] 
         bar.close()
     meta = {"model": probe.name, "dt": dt, "duration": duration, "seed": seed,
             "batch_size": int(batch_size), "n_batches": len(bounds), "zip": bool(zip),
-            "noise_batch_index": "grid point index"}
+            "noise_batch_index": "0 (shared)" if shared_noise else "grid point index"}
     done = [i for i in range(len(bounds)) if i in outs]
     if failure is None:
         return assemble(names, per_point, params, shape, [outs[i] for i in done],

@@ -61,6 +61,12 @@ def _lines(assigns, printer: NumbaPrinter) -> List[str]:
     return out
 
 
+#: the noise counter's batch index of batch element `_b`: `_batch0 + _b`, or, when `_batch0`
+#: is negative, `-1 - _batch0` for every element (all share one realisation: fitting
+#: compares candidates on the noise of a single run)
+NOISE_BATCH = "(_batch0 + _b if _batch0 >= 0 else -1 - _batch0)"
+
+
 def draw_lines(draw: NoiseDraw, step: str, node: str, targets=None) -> List[str]:
     """One Philox call per pair of the step's normals (`targets`: other names for them)."""
     names = targets or [z.name for z in draw.targets]
@@ -69,9 +75,9 @@ def draw_lines(draw: NoiseDraw, step: str, node: str, targets=None) -> List[str]
     for stream, pair in draw.pairs():
         if len(pair) == 2:
             lines.append(f"{names[k]}, {names[k + 1]} = fast_normal_pair(_seed, {step}, "
-                         f"_batch0 + _b, {node}, {stream})")
+                         f"{NOISE_BATCH}, {node}, {stream})")
         else:
-            lines.append(f"{names[k]} = fast_normal(_seed, {step}, _batch0 + _b, {node}, "
+            lines.append(f"{names[k]} = fast_normal(_seed, {step}, {NOISE_BATCH}, {node}, "
                          f"{stream})")
         k += len(pair)
     return lines
