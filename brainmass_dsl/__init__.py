@@ -24,6 +24,7 @@ from .utils import bounded_input, delay_index, process_sequence, sigmoid, sys2nd
 from .runtime.sweep import ModelSpec, SweepResult, sweep  # noqa: E402
 from . import datasets  # noqa: E402
 from . import forward  # noqa: E402
+from .fitting import objectives  # noqa: E402
 from .forward import (EEGLeadFieldModel, LeadFieldModel, LeadfieldReadout,  # noqa: E402
                       MEGLeadFieldModel)
 from .observation import (DoubleExponentialHRFKernel, FirstOrderVolterraHRFKernel,  # noqa: E402
@@ -32,7 +33,7 @@ from .observation import (DoubleExponentialHRFKernel, FirstOrderVolterraHRFKerne
 
 __all__ = ["NmmError", "environ", "ForwardMonitor", "SimulationDiverged", "SimulationInterrupted", "load",
            "Model", "Network", "Coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
-           "bounded_input", "process_sequence", "delay_index", "datasets", "forward",
+           "bounded_input", "process_sequence", "delay_index", "datasets", "forward", "objectives",
            "LeadFieldModel", "EEGLeadFieldModel", "MEGLeadFieldModel", "LeadfieldReadout",
            "sweep", "ModelSpec", "SweepResult", "laplacian_connectivity", "per_node", "per_batch",
            "HRFKernel", "FirstOrderVolterraHRFKernel", "GammaHRFKernel",

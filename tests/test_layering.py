@@ -30,7 +30,7 @@ STAGES = ("frontend", "ir", "integrators", "plan", "backends", "compiler", "runt
 SHARED = ("_resources", "paths", "libm", "rng", "utils", "__version__")
 SHARED_MODULES = ("brainmass_dsl.frontend.suggest",)  # shared, though it lives in a stage
 TOOLS = ("catalogue", "describe", "analysis", "viz", "datasets", "forward", "observation",
-         "commands")
+         "commands", "fitting")
 TOP = ("cli", "__main__")
 #: what the runtime may import of the frontend
 FRONTEND_FACE = ("brainmass_dsl.frontend", "brainmass_dsl.frontend.library",
