@@ -25,6 +25,9 @@ from .runtime.sweep import ModelSpec, SweepResult, sweep  # noqa: E402
 from . import datasets  # noqa: E402
 from . import forward  # noqa: E402
 from .fitting import objectives  # noqa: E402
+from .fitting.fitter import Fitter  # noqa: E402
+from .fitting.result import FitResult  # noqa: E402
+from .runtime.param import Param  # noqa: E402
 from .forward import (EEGLeadFieldModel, LeadFieldModel, LeadfieldReadout,  # noqa: E402
                       MEGLeadFieldModel)
 from .observation import (DoubleExponentialHRFKernel, FirstOrderVolterraHRFKernel,  # noqa: E402
@@ -34,6 +37,7 @@ from .observation import (DoubleExponentialHRFKernel, FirstOrderVolterraHRFKerne
 __all__ = ["NmmError", "environ", "ForwardMonitor", "SimulationDiverged", "SimulationInterrupted", "load",
            "Model", "Network", "Coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
            "bounded_input", "process_sequence", "delay_index", "datasets", "forward", "objectives",
+           "Fitter", "FitResult", "Param",
            "LeadFieldModel", "EEGLeadFieldModel", "MEGLeadFieldModel", "LeadfieldReadout",
            "sweep", "ModelSpec", "SweepResult", "laplacian_connectivity", "per_node", "per_batch",
            "HRFKernel", "FirstOrderVolterraHRFKernel", "GammaHRFKernel",
