@@ -242,7 +242,7 @@ class Fitter:
             preds = self.predict.batch(self.model, points, executor=self.executor,
                                        batch_size=self.batch_size, diverged="nan")
             for i, msg in self.predict.last_diverged:
-                why[i] = f"diverged ({msg.split(': ', 1)[-1][:200]})"
+                why[i] = f"diverged ({msg.split('diverged: ', 1)[-1].split('; the result')[0]})"
             losses[:] = self._batch_objective(preds, target)
         else:
             saved = self.space.current()
@@ -252,7 +252,7 @@ class Fitter:
                     try:
                         losses[i], _ = self._loss_of_model(target)
                     except SimulationDiverged as e:
-                        losses[i], why[i] = np.inf, f"diverged ({e})"
+                        losses[i], why[i] = np.inf, f"diverged ({str(e).split('; the result')[0]})"
             finally:
                 self.space.apply(saved)
         for i in range(len(points)):
