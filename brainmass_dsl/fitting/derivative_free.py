@@ -46,13 +46,21 @@ class Tracker:
         self.bar.close()
 
 
+class _Quiet:
+    """A silent stand-in for the tqdm bar."""
+
+    def update(self, n):
+        pass
+
+    def set_postfix(self, **kw):
+        pass
+
+    def close(self):
+        pass
+
+
 def _bar(verbose: bool, total: int, backend: str):
     if not verbose:
-        from ..runtime.simulator import _NoBar
-
-        class _Quiet(_NoBar):
-            def set_postfix(self, **kw):
-                pass
         return _Quiet()
     from tqdm.auto import tqdm
 

@@ -17,7 +17,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 import numpy as np
 
 from ..frontend.suggest import did_you_mean
-from ..runtime.param import Param, SigmoidT, Transform, trainable
+from ..runtime.param import Param, SigmoidT, Transform, logistic, trainable
 from ..runtime.values import check_bounds
 
 __all__ = ["Trainable", "SearchSpace", "resolve_search_space"]
@@ -239,9 +239,7 @@ class _ArraySigmoid(Transform):
         self.lower, self.upper = np.asarray(lower, float), np.asarray(upper, float)
 
     def forward(self, u):
-        from ..runtime.param import _sigmoid
-
-        return self.lower + (self.upper - self.lower) * _sigmoid(u)
+        return self.lower + (self.upper - self.lower) * logistic(u)
 
     def inverse(self, value):
         f = np.clip((np.asarray(value, dtype=float) - self.lower) / (self.upper - self.lower),
@@ -249,9 +247,7 @@ class _ArraySigmoid(Transform):
         return np.log(f) - np.log1p(-f)
 
     def dvalue_du(self, u):
-        from ..runtime.param import _sigmoid
-
-        s = _sigmoid(u)
+        s = logistic(u)
         return (self.upper - self.lower) * s * (1.0 - s)
 
     def __repr__(self):

@@ -60,7 +60,8 @@ class Transform:
         return hash((type(self).__name__, tuple(sorted(self.__dict__.items()))))
 
 
-def _sigmoid(u):
+def logistic(u):
+    """1 / (1 + exp(-u)), elementwise, without overflow."""
     u = np.asarray(u, dtype=float)
     return np.where(u >= 0, 1.0 / (1.0 + np.exp(-np.abs(u))),
                     np.exp(-np.abs(u)) / (1.0 + np.exp(-np.abs(u))))
@@ -96,7 +97,7 @@ class SigmoidT(Transform):
         self.lower, self.upper = lower, upper
 
     def forward(self, u):
-        return self.lower + (self.upper - self.lower) * _sigmoid(u)
+        return self.lower + (self.upper - self.lower) * logistic(u)
 
     def inverse(self, value):
         w = self.upper - self.lower
@@ -105,7 +106,7 @@ class SigmoidT(Transform):
         return np.log(f) - np.log1p(-f)
 
     def dvalue_du(self, u):
-        s = _sigmoid(u)
+        s = logistic(u)
         return (self.upper - self.lower) * s * (1.0 - s)
 
     def __repr__(self):
@@ -132,7 +133,7 @@ class SoftplusT(Transform):
         return np.where(d > 30, d, np.log(np.expm1(np.minimum(d, 30))))
 
     def dvalue_du(self, u):
-        return self.sign * _sigmoid(u)
+        return self.sign * logistic(u)
 
     def __repr__(self):
         return f"SoftplusT({self.bound!r}{', upper=True' if self.sign < 0 else ''})"
