@@ -25,9 +25,13 @@ import numpy as np
 
 from .core import Objective
 from .fc import fc_corr, fc_rmse, functional_connectivity
+from .fcd import (fcd, fcd_distribution, fcd_ks, fcd_wasserstein, ks_distance,
+                  wasserstein_1d)
+from .spectra import psd_distance
 
-__all__ = ["Objective", "timeseries_rmse", "fc_corr", "fc_rmse", "cosine_sim", "combine",
-           "functional_connectivity"]
+__all__ = ["Objective", "timeseries_rmse", "fc_corr", "fc_rmse", "cosine_sim", "fcd",
+           "fcd_distribution", "ks_distance", "wasserstein_1d", "fcd_ks", "fcd_wasserstein",
+           "combine", "psd_distance", "functional_connectivity"]
 
 
 def _rmse_evaluate(P, Q, want_grad):
