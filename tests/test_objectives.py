@@ -187,3 +187,155 @@ def test_psd_distance_is_on_scipys_welch(pair, kw):
     eps = kw.get("epsilon", 0.0)
     expected = np.sqrt(np.mean((np.log10(sp + eps) - np.log10(st + eps)) ** 2))
     assert obj.psd_distance(dt, **kw)(p, t) == pytest.approx(expected, rel=1e-10)
+
+
+# ---------------------------------------------------------------- batched == one by one; grads
+def _objectives():
+    """(id, objective) for every builder, sized for a (60, 5) series."""
+    return [
+        ("timeseries_rmse", obj.timeseries_rmse()),
+        ("fc_corr", obj.fc_corr()),
+        ("fc_corr_loss", obj.fc_corr(as_loss=True)),
+        ("fc_rmse", obj.fc_rmse()),
+        ("cosine_sim", obj.cosine_sim()),
+        ("cosine_sim_loss_eps", obj.cosine_sim(as_loss=True, epsilon=1e-3)),
+        ("fcd", obj.fcd(window_size=10, step_size=5)),
+        ("fcd_loss", obj.fcd(window_size=12, step_size=3, as_loss=True)),
+        ("fcd_ks", obj.fcd_ks(window_size=10, step_size=5)),
+        ("fcd_wasserstein", obj.fcd_wasserstein(window_size=10, step_size=5)),
+        ("fcd_wasserstein_silverman_n0",
+         obj.fcd_wasserstein(window_size=10, step_size=4, bw_method="silverman", n_diag=0)),
+        ("fcd_wasserstein_fixed_bw",
+         obj.fcd_wasserstein(window_size=10, step_size=4, bw_method=0.4,
+                             midpoints=np.linspace(-0.9, 0.9, 40))),
+        ("psd_distance", obj.psd_distance(dt=1.0, nperseg=16)),
+        ("psd_distance_relative_band",
+         obj.psd_distance(dt=1.0, nperseg=15, relative=True, fmin=100.0, fmax=400.0,
+                          epsilon=1e-4)),
+        ("combine", obj.combine((1.0, obj.timeseries_rmse()), (0.5, obj.fc_corr(as_loss=True)),
+                                (2.0, obj.fcd_wasserstein(window_size=10, step_size=5)))),
+    ]
+
+
+OBJECTIVES = _objectives()
+
+
+@pytest.fixture
+def small():
+    rng = np.random.default_rng(7)
+    return rng.standard_normal((60, 5)), rng.standard_normal((60, 5))
+
+
+@pytest.mark.parametrize("name, o", OBJECTIVES, ids=[n for n, _ in OBJECTIVES])
+def test_batched_is_one_by_one(small, name, o):
+    p, t = small
+    rng = np.random.default_rng(11)
+    P = p + 0.5 * rng.standard_normal((3, 60, 5))
+    T = t + 0.5 * rng.standard_normal((3, 60, 5))
+    shared, each = o(P, t), o(P, T)
+    assert shared.shape == (3,) and each.shape == (3,)
+    np.testing.assert_allclose(shared, [o(x, t) for x in P], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(each, [o(x, y) for x, y in zip(P, T)], rtol=1e-13, atol=1e-15)
+    v, g = o.value_and_grad(P, T)
+    assert g.shape == P.shape
+    np.testing.assert_allclose(v, each, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(g, [o.grad(x, y) for x, y in zip(P, T)], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name, o", OBJECTIVES, ids=[n for n, _ in OBJECTIVES])
+def test_grad_is_central_differences(small, name, o):
+    p, t = small
+    g = o.grad(p, t)
+    assert g.shape == p.shape
+    assert o.value_and_grad(p, t)[0] == o(p, t)
+    rng = np.random.default_rng(3)
+    picks = [np.unravel_index(i, p.shape) for i in rng.choice(p.size, 16, replace=False)]
+    h = 1e-5
+    fd = []
+    for ij in picks:
+        up, down = p.copy(), p.copy()
+        up[ij] += h
+        down[ij] -= h
+        fd.append((o(up, t) - o(down, t)) / (2 * h))
+    fd, an = np.array(fd), np.array([g[ij] for ij in picks])
+    assert np.linalg.norm(fd) > 0
+    assert np.linalg.norm(an - fd) <= 1e-6 * np.linalg.norm(fd), (an, fd)
+
+
+def test_a_constant_region_has_a_zero_fc_gradient(small):
+    p, t = small
+    p = p.copy()
+    p[:, 1] = 0.7
+    o = obj.fc_corr(as_loss=True)
+    g = o.grad(p, t)
+    assert np.all(g[:, 1] == 0) and np.any(g[:, 0] != 0)
+    h = 1e-5
+    for ij in [(4, 0), (33, 3), (59, 4)]:
+        up, down = p.copy(), p.copy()
+        up[ij] += h
+        down[ij] -= h
+        assert g[ij] == pytest.approx((o(up, t) - o(down, t)) / (2 * h), rel=1e-6)
+
+
+def test_combine_grad_chains_and_needs_gradients(small):
+    p, t = small
+    a, b = obj.timeseries_rmse(), obj.fc_rmse()
+    loss = obj.combine((2.0, a), (-0.5, b))
+    np.testing.assert_allclose(loss.grad(p, t), 2.0 * a.grad(p, t) - 0.5 * b.grad(p, t),
+                               rtol=1e-14)
+    custom = obj.combine((1.0, a), (1.0, lambda x, y: float(np.sum(x))))
+    assert custom(p, t) == pytest.approx(a(p, t) + np.sum(p))
+    with pytest.raises(TypeError, match="objective 1"):
+        custom.grad(p, t)
+
+
+# -------------------------------------------------------------------------- units and refusals
+def test_quantities_are_read_in_the_other_arguments_unit(small):
+    import pint
+
+    ureg = pint.UnitRegistry()
+    p, t = small
+    rmse = obj.timeseries_rmse()
+    assert rmse(p * ureg.mV, (t / 1000) * ureg.V) == pytest.approx(rmse(p, t), rel=1e-12)
+    np.testing.assert_allclose(rmse.grad(p * ureg.mV, (t / 1000) * ureg.V), rmse.grad(p, t),
+                               rtol=1e-12)
+    assert rmse(p * ureg.mV, t) == pytest.approx(rmse(p, t), rel=1e-12)
+    assert obj.fc_corr()(p * ureg.Hz, t * ureg.kHz) == pytest.approx(obj.fc_corr()(p, t))
+    with pytest.raises(ValueError, match="mV.*Hz|dimension"):
+        rmse(p * ureg.mV, t * ureg.Hz)
+    assert obj.psd_distance(dt=1.0 * ureg.ms, nperseg=16)(p, t) == pytest.approx(
+        obj.psd_distance(dt=0.001 * ureg.s, nperseg=16)(p, t), rel=1e-12)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda p, t: obj.timeseries_rmse()(p, t[:50]), ValueError, "time points"),
+    (lambda p, t: obj.fc_corr()(p, t[:, :4]), ValueError, "regions"),
+    (lambda p, t: obj.fc_corr()(p[:, 0], t), ValueError, "prediction must be"),
+    (lambda p, t: obj.fc_rmse()(p, t[None, None]), ValueError, "target must be"),
+    (lambda p, t: obj.timeseries_rmse()(p, np.stack([t, t])), ValueError, "batch axis"),
+    (lambda p, t: obj.timeseries_rmse()(np.stack([p] * 3), np.stack([t] * 2)), ValueError,
+     "batch size"),
+    (lambda p, t: obj.fc_corr()(p), TypeError, "target is needed"),
+    (lambda p, t: obj.fc_corr()(p.astype(str), t), TypeError, "prediction must hold"),
+    (lambda p, t: obj.fcd(window_size=80)(p), ValueError, "window_size 80 is larger"),
+    (lambda p, t: obj.fcd(window_size=1), ValueError, "window_size must be > 1"),
+    (lambda p, t: obj.fcd(step_size=0), ValueError, "step_size must be > 0"),
+    (lambda p, t: obj.fcd(window_size=10.5), TypeError, "window_size must be an integer"),
+    (lambda p, t: obj.fcd(10, 5)(p, t[:40]), ValueError, "windows"),
+    (lambda p, t: obj.fcd_wasserstein(bw_method="wide"), TypeError, "bw_method"),
+    (lambda p, t: obj.fcd_ks(midpoints=[0.5]), ValueError, "midpoints"),
+    (lambda p, t: obj.fcd_distribution(np.ones((3, 4))), ValueError, "square"),
+    (lambda p, t: obj.ks_distance([1, 2], [1, 2, 3]), ValueError, "same grid"),
+    (lambda p, t: obj.wasserstein_1d([1, 2], [1, 2], [0, 1, 2]), ValueError, "x must be"),
+    (lambda p, t: obj.psd_distance(dt=1.0, nperseg=100)(p, t), ValueError, "nperseg 100"),
+    (lambda p, t: obj.psd_distance(dt=-1.0), ValueError, "dt must be > 0"),
+    (lambda p, t: obj.psd_distance(dt=1.0, fmin=600.0)(p, t), ValueError, "no frequency"),
+    (lambda p, t: obj.cosine_sim(epsilon=-1), ValueError, "epsilon"),
+    (lambda p, t: obj.combine(), ValueError, "at least one"),
+    (lambda p, t: obj.combine(obj.fc_rmse()), TypeError, "pair"),
+    (lambda p, t: obj.combine(("1", obj.fc_rmse())), TypeError, "weight"),
+])
+def test_bad_input_is_refused_by_name(small, call, error, match):
+    p, t = small
+    with pytest.raises(error, match=match):
+        call(p, t)

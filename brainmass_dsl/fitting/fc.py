@@ -2,7 +2,7 @@
 
 FC(X) of a series X (time, regions) is the Pearson correlation matrix of its regions over time
 (`np.corrcoef(X.T)`), with brainmass's conventions: a NaN entry (a constant or non-finite
-region) is 0 and the diagonal is 1. FC is scale-free, so the inputs' unit does not matter;
+region) is 0 and the diagonal is 1. A region is constant when all its values are equal. FC is scale-free, so the inputs' unit does not matter;
 losses are dimensionless.
 
 Gradients (closed form): with Xc = X - mean over time, s_i = |Xc_i| and Z = Xc / s, FC = Z^T Z.
@@ -21,11 +21,13 @@ from .core import Objective
 
 
 def zscore(X: np.ndarray):
-    """Z (..., T, N) = centred columns of unit norm (0 where a column has norm 0 or is not
-    finite), with the norms s and the mask ok of usable columns."""
+    """Z (..., T, N) = centred columns of unit norm (0 where a column is constant or not
+    finite), with the norms s and the mask ok of usable columns. A column is constant when
+    all its values are equal (not when its centred norm is 0: the mean's rounding leaves
+    ~1e-16 residues, whose "correlations" are noise)."""
     Xc = X - X.mean(axis=-2, keepdims=True)
     s = np.sqrt(np.einsum("...ti,...ti->...i", Xc, Xc))
-    ok = s > 0  # False for 0 and NaN
+    ok = (s > 0) & (X.max(axis=-2) > X.min(axis=-2))  # False for constant and NaN columns
     safe = np.where(ok, s, 1.0)
     Z = np.where(ok[..., None, :], Xc / safe[..., None, :], 0.0)
     return Z, safe, ok
