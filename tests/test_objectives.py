@@ -339,3 +339,24 @@ def test_bad_input_is_refused_by_name(small, call, error, match):
     p, t = small
     with pytest.raises(error, match=match):
         call(p, t)
+
+
+def test_the_namespace_has_brainmass_names():
+    assert "objectives" in bm.__all__
+    from brainmass_dsl import objectives
+
+    for name in ["timeseries_rmse", "fc_corr", "fc_rmse", "cosine_sim", "fcd",
+                 "fcd_distribution", "ks_distance", "wasserstein_1d", "fcd_ks",
+                 "fcd_wasserstein", "combine", "psd_distance"]:
+        assert name in objectives.__all__ and callable(getattr(objectives, name))
+    assert "fc_corr" in repr(objectives.fc_corr())
+
+
+def test_distances_batch_over_leading_axes():
+    rng = np.random.default_rng(5)
+    p, q, x = rng.random((4, 30)), rng.random((4, 30)), np.linspace(0, 1, 30)
+    np.testing.assert_allclose(obj.ks_distance(p, q), [obj.ks_distance(a, b) for a, b in zip(p, q)])
+    np.testing.assert_allclose(obj.wasserstein_1d(p, q, x),
+                               [obj.wasserstein_1d(a, b, x) for a, b in zip(p, q)])
+    f = obj.fcd(10, 5)(rng.standard_normal((3, 60, 5)))
+    assert f.shape == (3, 11, 11)

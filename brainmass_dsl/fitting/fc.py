@@ -35,7 +35,7 @@ def zscore(X: np.ndarray):
 
 def fc_from_z(Z: np.ndarray) -> np.ndarray:
     """FC (..., N, N) = Z^T Z with a unit diagonal."""
-    R = np.einsum("...ti,...tj->...ij", Z, Z)
+    R = np.swapaxes(Z, -1, -2) @ Z
     n = R.shape[-1]
     R[..., np.arange(n), np.arange(n)] = 1.0
     return R

@@ -65,7 +65,7 @@ def _fcd_forward(X, ws, st, what, name, keep=False):
         n = np.sqrt(np.einsum("bwe,bwe->bw", c, c))
         nz = n > 0
         Y = c / np.where(nz, n, 1.0)[..., None]
-        Fb = np.einsum("bwe,bve->bwv", Y, Y)
+        Fb = Y @ np.swapaxes(Y, 1, 2)
         Fb[:, np.arange(W), np.arange(W)] = 1.0
         F[sl] = Fb
         if keep:
@@ -82,7 +82,7 @@ def _fcd_backward(cache, GF, ws):
     dX = np.zeros((GF.shape[0], T, N))
     for sl, Z, s, ok, n, nz, Y in caches:
         G = GF[sl]
-        H = np.einsum("bwv,bve->bwe", G + np.swapaxes(G, 1, 2), Y)
+        H = (G + np.swapaxes(G, 1, 2)) @ Y
         dc = (H - Y * np.einsum("bwe,bwe->bw", Y, H)[..., None]) / n[..., None]
         dc = np.where(nz[..., None], dc, 0.0)       # |c_w| = 0: subgradient 0
         dv = dc - dc.mean(axis=-1, keepdims=True)
