@@ -360,3 +360,14 @@ def test_distances_batch_over_leading_axes():
                                [obj.wasserstein_1d(a, b, x) for a, b in zip(p, q)])
     f = obj.fcd(10, 5)(rng.standard_normal((3, 60, 5)))
     assert f.shape == (3, 11, 11)
+
+
+@pytest.mark.parametrize("name, o", OBJECTIVES, ids=[n for n, _ in OBJECTIVES])
+def test_objectives_pickle(small, name, o):
+    """A fitter sends objectives to worker processes (plain pickle, no closures)."""
+    import pickle
+
+    p, t = small
+    o2 = pickle.loads(pickle.dumps(o))
+    assert o2(p, t) == o(p, t)
+    np.testing.assert_array_equal(o2.grad(p, t), o.grad(p, t))

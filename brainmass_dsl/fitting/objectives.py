@@ -20,6 +20,7 @@ time-series losses (`timeseries_rmse`) are in that unit, the others are dimensio
 from __future__ import annotations
 
 import numbers
+from functools import partial
 
 import numpy as np
 
@@ -45,6 +46,22 @@ def _rmse_evaluate(P, Q, want_grad):
     return L, g
 
 
+def _cosine_evaluate(P, Q, want_grad, as_loss, eps):
+    Qb = np.broadcast_to(Q, P.shape)
+    dot = np.einsum("btn,btn->b", P, Qb)
+    npr = np.sqrt(np.einsum("btn,btn->b", P, P))
+    ntg = np.sqrt(np.einsum("btn,btn->b", Qb, Qb))
+    dp, dt = np.maximum(npr, eps), np.maximum(ntg, eps)
+    c = dot / (dp * dt)
+    values = 1.0 - c if as_loss else c
+    if not want_grad:
+        return values, None
+    above = (npr > eps)[:, None, None]  # the norm, not the floor, is in the denominator
+    g = Qb / (dp * dt)[:, None, None] - np.where(
+        above, (dot / (npr ** 3 * dt))[:, None, None] * P, 0.0)
+    return values, -g if as_loss else g
+
+
 def timeseries_rmse() -> Objective:
     """sqrt(mean((prediction - target)^2)) over time and regions, in the prediction's unit.
     Its gradient at 0 (prediction == target) is taken as 0."""
@@ -62,25 +79,8 @@ def cosine_sim(as_loss: bool = False, epsilon: float = 0.0) -> Objective:
     if not isinstance(epsilon, numbers.Real) or not epsilon >= 0:
         raise ValueError(f"cosine_sim: epsilon must be a number >= 0, got {epsilon!r}")
     eps = float(epsilon)
-    sign = -1.0 if as_loss else 1.0
-
-    def evaluate(P, Q, want_grad):
-        Qb = np.broadcast_to(Q, P.shape)
-        dot = np.einsum("btn,btn->b", P, Qb)
-        npr = np.sqrt(np.einsum("btn,btn->b", P, P))
-        ntg = np.sqrt(np.einsum("btn,btn->b", Qb, Qb))
-        dp, dt = np.maximum(npr, eps), np.maximum(ntg, eps)
-        c = dot / (dp * dt)
-        values = 1.0 - c if as_loss else c
-        if not want_grad:
-            return values, None
-        above = (npr > eps)[:, None, None]  # the norm, not the floor, is in the denominator
-        g = Qb / (dp * dt)[:, None, None] - np.where(
-            above, (dot / (npr ** 3 * dt))[:, None, None] * P, 0.0)
-        return values, sign * g
-
     name = f"cosine_sim(as_loss={bool(as_loss)}, epsilon={eps})"
-    return Objective(name, evaluate)
+    return Objective(name, partial(_cosine_evaluate, as_loss=bool(as_loss), eps=eps))
 
 
 class Combined:

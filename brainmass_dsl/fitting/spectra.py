@@ -17,6 +17,7 @@ mean and the overlapping segments (summed).
 from __future__ import annotations
 
 import numbers
+from functools import partial
 
 import numpy as np
 
@@ -93,6 +94,39 @@ def welch_backward(cache, gS):
     return dX
 
 
+def _psd_evaluate(P, Q, want_grad, fs, lo, hi, nperseg, relative, eps, name):
+    L = int(nperseg) if nperseg is not None else min(256, P.shape[1], Q.shape[1])
+    freqs = np.fft.rfftfreq(L, d=1.0 / fs)
+    band = (freqs > 0) if lo is None else (freqs >= lo)
+    if hi is not None:
+        band &= freqs <= hi
+    if not band.any():
+        raise ValueError(f"{name}: no frequency of the Welch grid (step {fs / L:g} Hz, up "
+                         f"to {freqs[-1]:g} Hz) lies in [{lo}, {hi}] Hz")
+    Sp, cache = welch(P, L, fs, want_grad)
+    St, _ = welch(Q, L, fs, False, what="target")
+
+    def logs(S):
+        S = S[..., band]
+        tot = S.sum(axis=-1, keepdims=True)
+        R = S / tot if relative else S
+        return np.log10(R + eps), R, tot
+
+    lp, Rp, tot = logs(Sp)
+    D = lp - logs(St)[0]
+    m = D.shape[1] * D.shape[2]
+    values = np.sqrt(np.einsum("bnf,bnf->b", D, D) / m)
+    if not want_grad:
+        return values, None
+    gR = np.where(values[:, None, None] > 0, D / (m * values[:, None, None]), 0.0) / (
+        (Rp + eps) * np.log(10.0))
+    if relative:
+        gR = (gR - np.sum(gR * Rp, axis=-1, keepdims=True)) / tot
+    gS = np.zeros_like(Sp)
+    gS[..., band] = gR
+    return values, welch_backward(cache, gS)
+
+
 def psd_distance(dt, fmin=None, fmax=None, nperseg=None, relative: bool = False,
                  epsilon: float = 0.0) -> Objective:
     """RMS difference of the log10 Welch power spectra of prediction and target, over
@@ -126,38 +160,8 @@ def psd_distance(dt, fmin=None, fmax=None, nperseg=None, relative: bool = False,
         raise ValueError(f"{name}: epsilon must be a number >= 0, got {epsilon!r}")
     eps = float(epsilon)
 
-    def evaluate(P, Q, want_grad):
-        L = int(nperseg) if nperseg is not None else min(256, P.shape[1], Q.shape[1])
-        freqs = np.fft.rfftfreq(L, d=1.0 / fs)
-        band = (freqs > 0) if lo is None else (freqs >= lo)
-        if hi is not None:
-            band &= freqs <= hi
-        if not band.any():
-            raise ValueError(f"{name}: no frequency of the Welch grid (step {fs / L:g} Hz, up "
-                             f"to {freqs[-1]:g} Hz) lies in [{lo}, {hi}] Hz")
-        Sp, cache = welch(P, L, fs, want_grad)
-        St, _ = welch(Q, L, fs, False, what="target")
-
-        def logs(S):
-            S = S[..., band]
-            tot = S.sum(axis=-1, keepdims=True)
-            R = S / tot if relative else S
-            return np.log10(R + eps), R, tot
-
-        lp, Rp, tot = logs(Sp)
-        D = lp - logs(St)[0]
-        m = D.shape[1] * D.shape[2]
-        values = np.sqrt(np.einsum("bnf,bnf->b", D, D) / m)
-        if not want_grad:
-            return values, None
-        gR = np.where(values[:, None, None] > 0, D / (m * values[:, None, None]), 0.0) / (
-            (Rp + eps) * np.log(10.0))
-        if relative:
-            gR = (gR - np.sum(gR * Rp, axis=-1, keepdims=True)) / tot
-        gS = np.zeros_like(Sp)
-        gS[..., band] = gR
-        return values, welch_backward(cache, gS)
-
     label = f"{name}(dt={dt_ms} ms, fmin={lo}, fmax={hi}, nperseg={nperseg}, " \
             f"relative={bool(relative)})"
+    evaluate = partial(_psd_evaluate, fs=fs, lo=lo, hi=hi, nperseg=nperseg,
+                       relative=bool(relative), eps=eps, name=name)
     return Objective(label, evaluate, same_time=False, min_time=2)
