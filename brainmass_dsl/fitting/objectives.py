@@ -26,8 +26,8 @@ import numpy as np
 
 from .core import Objective
 from .fc import fc_corr, fc_rmse, functional_connectivity
-from .fcd import (fcd, fcd_distribution, fcd_ks, fcd_wasserstein, ks_distance,
-                  wasserstein_1d)
+from .densities import fcd_distribution, ks_distance, wasserstein_1d
+from .fcd import fcd, fcd_ks, fcd_wasserstein
 from .spectra import psd_distance
 
 __all__ = ["Objective", "timeseries_rmse", "fc_corr", "fc_rmse", "cosine_sim", "fcd",
