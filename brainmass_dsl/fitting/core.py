@@ -96,7 +96,8 @@ def as_batches(prediction, target, name: str, *, same_time: bool = True, min_tim
 
 
 #: evaluate(P, Q, want_grad) -> (losses (B,), d losses / d P (B, T, N) or None)
-Evaluate = Callable[[np.ndarray, Optional[np.ndarray], bool], Tuple[np.ndarray, Optional[np.ndarray]]]
+Evaluate = Callable[[np.ndarray, Optional[np.ndarray], bool],
+                    Tuple[np.ndarray, Optional[np.ndarray]]]
 
 
 class Objective:

@@ -2,8 +2,8 @@
 
 FC(X) of a series X (time, regions) is the Pearson correlation matrix of its regions over time
 (`np.corrcoef(X.T)`), with brainmass's conventions: a NaN entry (a constant or non-finite
-region) is 0 and the diagonal is 1. FC is scale-free, so the inputs' unit does not matter;
-losses are dimensionless.
+region) is 0 and the diagonal is 1; a region is constant when all its values are equal. FC is
+scale-free, so the inputs' unit does not matter; losses are dimensionless.
 
 Gradients (closed form): with Xc = X - mean over time, s_i = |Xc_i| and Z = Xc / s, FC = Z^T Z.
 For a loss with dL/dFC = G (diagonal ignored), dL/dZ = Z (G + G^T), then
@@ -13,6 +13,7 @@ derivative does not exist there), and it does not feed the other regions' gradie
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Optional, Tuple
 
 import numpy as np
@@ -21,11 +22,13 @@ from .core import Objective
 
 
 def zscore(X: np.ndarray):
-    """Z (..., T, N) = centred columns of unit norm (0 where a column has norm 0 or is not
-    finite), with the norms s and the mask ok of usable columns."""
+    """Z (..., T, N) = centred columns of unit norm (0 where a column is constant or not
+    finite), with the norms s and the mask ok of usable columns. A column is constant when
+    all its values are equal (not when its centred norm is 0: the mean's rounding leaves
+    ~1e-16 residues, whose "correlations" are noise)."""
     Xc = X - X.mean(axis=-2, keepdims=True)
     s = np.sqrt(np.einsum("...ti,...ti->...i", Xc, Xc))
-    ok = s > 0  # False for 0 and NaN
+    ok = (s > 0) & (X.max(axis=-2) > X.min(axis=-2))  # False for constant and NaN columns
     safe = np.where(ok, s, 1.0)
     Z = np.where(ok[..., None, :], Xc / safe[..., None, :], 0.0)
     return Z, safe, ok
@@ -33,7 +36,7 @@ def zscore(X: np.ndarray):
 
 def fc_from_z(Z: np.ndarray) -> np.ndarray:
     """FC (..., N, N) = Z^T Z with a unit diagonal."""
-    R = np.einsum("...ti,...tj->...ij", Z, Z)
+    R = np.swapaxes(Z, -1, -2) @ Z
     n = R.shape[-1]
     R[..., np.arange(n), np.arange(n)] = 1.0
     return R
@@ -83,22 +86,17 @@ def _upper(n: int, k: int = 1):
     return np.triu_indices(n, k=k)
 
 
-def _fc_corr_evaluate(as_loss: bool):
-    sign = -1.0 if as_loss else 1.0
-
-    def evaluate(P, Q, want_grad):
-        Zp, sp, okp = zscore(P)
-        Rp, Rt = fc_from_z(Zp), fc_from_z(zscore(Q)[0])
-        iu = _upper(P.shape[2])
-        r, dr = pearson(Rp[:, iu[0], iu[1]], Rt[:, iu[0], iu[1]], want_grad)
-        values = 1.0 - r if as_loss else r
-        if not want_grad:
-            return values, None
-        G = np.zeros_like(Rp)
-        G[:, iu[0], iu[1]] = sign * dr
-        return values, fc_backward(Zp, sp, okp, G)
-
-    return evaluate
+def _fc_corr_evaluate(P, Q, want_grad, as_loss):
+    Zp, sp, okp = zscore(P)
+    Rp, Rt = fc_from_z(Zp), fc_from_z(zscore(Q)[0])
+    iu = _upper(P.shape[2])
+    r, dr = pearson(Rp[:, iu[0], iu[1]], Rt[:, iu[0], iu[1]], want_grad)
+    values = 1.0 - r if as_loss else r
+    if not want_grad:
+        return values, None
+    G = np.zeros_like(Rp)
+    G[:, iu[0], iu[1]] = -dr if as_loss else dr
+    return values, fc_backward(Zp, sp, okp, G)
 
 
 def fc_corr(as_loss: bool = False) -> Objective:
@@ -114,7 +112,8 @@ def fc_corr(as_loss: bool = False) -> Objective:
     (1.0, 0.0)
     """
     name = "fc_corr(as_loss=True)" if as_loss else "fc_corr()"
-    return Objective(name, _fc_corr_evaluate(bool(as_loss)), same_time=False, min_time=2,
+    return Objective(name, partial(_fc_corr_evaluate, as_loss=bool(as_loss)), same_time=False,
+                     min_time=2,
                      min_regions=3)
 
 

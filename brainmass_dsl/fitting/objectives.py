@@ -20,14 +20,19 @@ time-series losses (`timeseries_rmse`) are in that unit, the others are dimensio
 from __future__ import annotations
 
 import numbers
+from functools import partial
 
 import numpy as np
 
 from .core import Objective
 from .fc import fc_corr, fc_rmse, functional_connectivity
+from .densities import fcd_distribution, ks_distance, wasserstein_1d
+from .fcd import fcd, fcd_ks, fcd_wasserstein
+from .spectra import psd_distance
 
-__all__ = ["Objective", "timeseries_rmse", "fc_corr", "fc_rmse", "cosine_sim", "combine",
-           "functional_connectivity"]
+__all__ = ["Objective", "timeseries_rmse", "fc_corr", "fc_rmse", "cosine_sim", "fcd",
+           "fcd_distribution", "ks_distance", "wasserstein_1d", "fcd_ks", "fcd_wasserstein",
+           "combine", "psd_distance", "functional_connectivity"]
 
 
 def _rmse_evaluate(P, Q, want_grad):
@@ -39,6 +44,22 @@ def _rmse_evaluate(P, Q, want_grad):
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(L[:, None, None] > 0, D / (m * L[:, None, None]), 0.0)
     return L, g
+
+
+def _cosine_evaluate(P, Q, want_grad, as_loss, eps):
+    Qb = np.broadcast_to(Q, P.shape)
+    dot = np.einsum("btn,btn->b", P, Qb)
+    npr = np.sqrt(np.einsum("btn,btn->b", P, P))
+    ntg = np.sqrt(np.einsum("btn,btn->b", Qb, Qb))
+    dp, dt = np.maximum(npr, eps), np.maximum(ntg, eps)
+    c = dot / (dp * dt)
+    values = 1.0 - c if as_loss else c
+    if not want_grad:
+        return values, None
+    above = (npr > eps)[:, None, None]  # the norm, not the floor, is in the denominator
+    g = Qb / (dp * dt)[:, None, None] - np.where(
+        above, (dot / (npr ** 3 * dt))[:, None, None] * P, 0.0)
+    return values, -g if as_loss else g
 
 
 def timeseries_rmse() -> Objective:
@@ -58,25 +79,8 @@ def cosine_sim(as_loss: bool = False, epsilon: float = 0.0) -> Objective:
     if not isinstance(epsilon, numbers.Real) or not epsilon >= 0:
         raise ValueError(f"cosine_sim: epsilon must be a number >= 0, got {epsilon!r}")
     eps = float(epsilon)
-    sign = -1.0 if as_loss else 1.0
-
-    def evaluate(P, Q, want_grad):
-        Qb = np.broadcast_to(Q, P.shape)
-        dot = np.einsum("btn,btn->b", P, Qb)
-        npr = np.sqrt(np.einsum("btn,btn->b", P, P))
-        ntg = np.sqrt(np.einsum("btn,btn->b", Qb, Qb))
-        dp, dt = np.maximum(npr, eps), np.maximum(ntg, eps)
-        c = dot / (dp * dt)
-        values = 1.0 - c if as_loss else c
-        if not want_grad:
-            return values, None
-        above = (npr > eps)[:, None, None]  # the norm, not the floor, is in the denominator
-        g = Qb / (dp * dt)[:, None, None] - np.where(
-            above, (dot / (npr ** 3 * dt))[:, None, None] * P, 0.0)
-        return values, sign * g
-
     name = f"cosine_sim(as_loss={bool(as_loss)}, epsilon={eps})"
-    return Objective(name, evaluate)
+    return Objective(name, partial(_cosine_evaluate, as_loss=bool(as_loss), eps=eps))
 
 
 class Combined:
