@@ -86,8 +86,8 @@ class IdentityT(Transform):
 class SigmoidT(Transform):
     """value = lower + (upper - lower) * sigmoid(u): always strictly inside (lower, upper).
 
-    >>> t = SigmoidT(0.0, 2.0); float(t.forward(0.0)), float(t.inverse(1.5))
-    (1.0, 1.0986122886681098)
+    >>> t = SigmoidT(0.0, 2.0); float(t.forward(0.0)), round(float(t.inverse(1.5)), 12)
+    (1.0, 1.098612288668)
     """
 
     def __init__(self, lower: float, upper: float):
