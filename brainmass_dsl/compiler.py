@@ -131,12 +131,13 @@ def network_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float
                           wiring=_wiring_key(wiring), forward=fwd)
 
 
-def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
+def lower_coupled(node_rb: ResolvedBlock, program, model, text: str,
+                  what: str = "coupled variable"):
     """The SymPy expression of a coupled expression's text (canonical units, as couplings
-    work in them)."""
+    work in them); `what` names it in an error."""
     from .ir.expression import lower_expression
 
-    return lower_expression(node_rb, program, text)
+    return lower_expression(node_rb, program, text, what)
 
 
 def plan_network_kernel(node_rb: ResolvedBlock, program, integrator: str, terms, wiring=(),
@@ -161,7 +162,8 @@ def plan_network_kernel(node_rb: ResolvedBlock, program, integrator: str, terms,
         from .plan.forward import plan_forward
 
         fwd = plan_forward(lower_block(forward.model), get(forward.integrator).name,
-                           lower_coupled(node_rb, program, node, forward.drive), forward.target)
+                           lower_coupled(node_rb, program, node, forward.drive,
+                                         "forward monitor drive"), forward.target)
     return plan_network(net, integrator, forward=fwd)
 
 

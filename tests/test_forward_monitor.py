@@ -128,3 +128,27 @@ def test_a_saved_result_keeps_the_forward_monitors_clock(network, forward_lib, t
     np.testing.assert_array_equal(back["o"], res["o"])
     np.testing.assert_array_equal(back.time_of("o"), res.time_of("o"))
     np.testing.assert_array_equal(back.time_of("x"), res.ts)
+
+
+def test_forward_outputs_may_not_hide_the_networks_series(network):
+    mon = bm.ForwardMonitor(bm.HopfStep(4), tr=1.0)
+    with pytest.raises(ValueError, match="HopfStep's outputs x, y would hide the network's"):
+        bm.Simulator(network, dt=DT).run(10.0, forward=mon, progress=False)
+
+
+def test_a_truncated_result_cuts_the_forward_series_at_the_same_time(network, forward_lib):
+    res = bm.Simulator(network, dt=DT).run(
+        20.0, forward=bm.ForwardMonitor(forward_lib.LowPass(4), tr=2.0), progress=False)
+    cut = res.truncated(55)          # up to t = 5.5 ms: forward samples at 2 and 4 ms
+    assert cut["x"].shape[0] == 55 and cut["o"].shape[0] == 2
+    np.testing.assert_array_equal(cut.time_of("o"), [2.0, 4.0])
+    np.testing.assert_array_equal(cut["o"], res["o"][:2])
+
+
+def test_to_xarray_gives_a_forward_series_its_own_time_dimension(network, forward_lib):
+    pytest.importorskip("xarray")
+    res = bm.Simulator(network, dt=DT).run(
+        20.0, forward=bm.ForwardMonitor(forward_lib.LowPass(4), tr=2.0), progress=False)
+    ds = res.to_xarray()
+    assert ds["o"].dims == ("time_o", "node") and ds["x"].dims == ("time", "node")
+    np.testing.assert_array_equal(ds["time_o"].values, res.time_of("o"))

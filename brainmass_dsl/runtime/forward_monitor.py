@@ -53,6 +53,13 @@ class ForwardMonitor:
         self.tr = None if tr is None else to_ms(tr, "tr")
 
     def spec(self, net) -> ForwardSpec:
+        fm = self.model
+        clash = [o["name"] for o in fm._meta["outputs"]
+                 if o["name"] in (*net.state_names, *net.output_names)]
+        if clash:
+            raise ValueError(f"the forward model {fm.name}'s output{'s' if len(clash) > 1 else ''}"
+                             f" {', '.join(clash)} would hide the network's series of the same "
+                             f"name in the result")
         drive = self.drive or net.terms[0].coupled
         return ForwardSpec(self.model._block, self.model.method, drive, self.target)
 
