@@ -62,9 +62,10 @@ def _wiring_key(wiring) -> list:
 
 
 def node_key(rb: ResolvedBlock, integrator: str, dtype: str = "float64",
-             backend: str = "numba", wiring=()) -> str:
+             backend: str = "numba", wiring=(), forward: Optional["ForwardSpec"] = None) -> str:
+    extra = {} if forward is None else {"forward": _forward_key(forward)}
     return cache.make_key(kind="nodes", source=_source_key(rb), integrator=integrator,
-                          dtype=dtype, backend=backend, wiring=_wiring_key(wiring))
+                          dtype=dtype, backend=backend, wiring=_wiring_key(wiring), **extra)
 
 
 def lower_wired(rb: ResolvedBlock, program, wiring=()):
@@ -78,25 +79,30 @@ def lower_wired(rb: ResolvedBlock, program, wiring=()):
     return model
 
 
-def render_nodes(rb: ResolvedBlock, integrator: str, key: str, program=None, wiring=()) -> str:
+def render_nodes(rb: ResolvedBlock, integrator: str, key: str, program=None, wiring=(),
+                 forward: Optional["ForwardSpec"] = None) -> str:
     """Generate the module text (lowering, integration, printing)."""
     from .backends.numba.codegen import render_nodes_module
     from .integrators.step import build_step
     from .plan.kernel import plan_nodes
 
-    step = build_step(lower_wired(rb, program, wiring), integrator)
-    return render_nodes_module(plan_nodes(step), cache_key=key, version=__version__)
+    node = lower_wired(rb, program, wiring)
+    step = build_step(node, integrator)
+    return render_nodes_module(plan_nodes(step, _plan_forward(rb, program, node, forward)),
+                               cache_key=key, version=__version__)
 
 
 def compile_nodes(rb: ResolvedBlock, integrator: Optional[str] = None, *,
-                  dtype: str = "float64", program=None, wiring=()) -> NodeKernel:
+                  dtype: str = "float64", program=None, wiring=(),
+                  forward: Optional["ForwardSpec"] = None) -> NodeKernel:
     """The cached kernel of `rb` integrated with `integrator` (default exp_euler), with
-    `wiring` (a sequence of `Wire`) composing noise processes into its inputs."""
+    `wiring` (a sequence of `Wire`) composing noise processes into its inputs and an
+    optional fused forward monitor (`forward`, a ForwardSpec)."""
     scheme = get(integrator or DEFAULT).name
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, not {dtype!r}")
-    key = node_key(rb, scheme, dtype, wiring=wiring)
-    module = cache.load(key, lambda: render_nodes(rb, scheme, key, program, wiring))
+    key = node_key(rb, scheme, dtype, wiring=wiring, forward=forward)
+    module = cache.load(key, lambda: render_nodes(rb, scheme, key, program, wiring, forward))
     return NodeKernel(module, key, scheme)
 
 
@@ -123,20 +129,20 @@ class ForwardSpec:
 
 def network_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float64",
                 backend: str = "numba", wiring=(), forward: Optional[ForwardSpec] = None) -> str:
-    fwd = None if forward is None else (_source_key(forward.model), forward.integrator,
-                                        forward.drive, forward.target)
+    fwd = None if forward is None else _forward_key(forward)
     return cache.make_key(kind="network", source=_source_key(node), integrator=integrator,
                           terms=[(t.name, _source_key(t.coupling), t.coupled, t.target)
                                  for t in terms], dtype=dtype, backend=backend,
                           wiring=_wiring_key(wiring), forward=fwd)
 
 
-def lower_coupled(node_rb: ResolvedBlock, program, model, text: str):
+def lower_coupled(node_rb: ResolvedBlock, program, model, text: str,
+                  what: str = "coupled variable"):
     """The SymPy expression of a coupled expression's text (canonical units, as couplings
-    work in them)."""
+    work in them); `what` names it in an error."""
     from .ir.expression import lower_expression
 
-    return lower_expression(node_rb, program, text)
+    return lower_expression(node_rb, program, text, what)
 
 
 def plan_network_kernel(node_rb: ResolvedBlock, program, integrator: str, terms, wiring=(),
@@ -155,14 +161,23 @@ def plan_network_kernel(node_rb: ResolvedBlock, program, integrator: str, terms,
         built.append(CouplingTerm(t.name, c, coupled, t.coupled, t.target,
                                   coupling_input_symbol(k), separate(c.pre, c.x_i, c.x_j)))
     net = build_network_ir(node, built)
-    fwd = None
-    if forward is not None:
-        from .ir.lower import lower_block
-        from .plan.forward import plan_forward
+    return plan_network(net, integrator, forward=_plan_forward(node_rb, program, node, forward))
 
-        fwd = plan_forward(lower_block(forward.model), get(forward.integrator).name,
-                           lower_coupled(node_rb, program, node, forward.drive), forward.target)
-    return plan_network(net, integrator, forward=fwd)
+
+def _forward_key(forward: "ForwardSpec") -> tuple:
+    return (_source_key(forward.model), forward.integrator, forward.drive, forward.target)
+
+
+def _plan_forward(node_rb: ResolvedBlock, program, node, forward: Optional["ForwardSpec"]):
+    """The ForwardPlan of a fused forward monitor on `node` (its ModelIR), or None."""
+    if forward is None:
+        return None
+    from .ir.lower import lower_block
+    from .plan.forward import plan_forward
+
+    return plan_forward(lower_block(forward.model), get(forward.integrator).name,
+                        lower_coupled(node_rb, program, node, forward.drive,
+                                      "forward monitor drive"), forward.target)
 
 
 def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,

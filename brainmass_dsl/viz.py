@@ -21,6 +21,8 @@ __all__ = [
     "plot_functional_connectivity",
     "plot_power_spectrum",
     "plot_summary",
+    "plot_series",
+    "series_label",
 ]
 
 _HINT = "plotting needs matplotlib: pip install brainmass-dsl[viz]"
@@ -46,6 +48,30 @@ def _axes(ax):
 
 def _label(name: str, unit: str) -> str:
     return f"{name} ({unit})" if unit else name
+
+
+#: names shown in capitals on axes (observed signals)
+_ACRONYMS = ("bold", "eeg", "meg", "lfp", "fc")
+_DIMENSIONLESS = ("", "1", "dimensionless")
+
+
+def series_label(name: str, unit: str = "") -> str:
+    """An axis label for series `name` in `unit`: observed signals in capitals (`BOLD`),
+    a dimensionless unit said in words."""
+    shown = name.upper() if name.lower() in _ACRONYMS else name
+    return _label(shown, "dimensionless" if unit in _DIMENSIONLESS[1:] else unit)
+
+
+def _period_text(ms: float) -> str:
+    return f"{ms / 1000:g} s" if ms >= 1000 else f"{ms:g} ms"
+
+
+def _time_axis(ts_ms):
+    """(times, label): seconds for series sampled every 100 ms or slower (BOLD), else ms."""
+    ts_ms = np.asarray(ts_ms, dtype=float).reshape(-1)
+    if len(ts_ms) > 1 and ts_ms[1] - ts_ms[0] >= 100.0:
+        return ts_ms / 1000.0, "time (s)"
+    return ts_ms, "time (ms)"
 
 
 def plot_timeseries(signal, ts=None, *, labels=None, ax=None, max_lines=None, **kw):
@@ -134,43 +160,87 @@ def _get(obj, key, default=None):
     return getattr(obj, key, default)
 
 
-def plot_summary(result_like, *, path=None):
-    """Three-panel figure: time series, FC matrix, power spectrum (CLI ``--plot``).
+def _first_member(y):
+    return y[:, 0, :] if y.ndim == 3 else y   # (T, batch, N): the first batch member
 
-    ``result_like`` is a mapping or object with ``ts`` (T,) in ms, ``data`` (T, N) (or,
-    for a result mapping without ``data``, its first output) and optional ``labels``,
+
+def plot_series(result, name, *, ax=None, max_lines=10, **kw):
+    """Plot series `name` of a `Result` against its own time axis (`result.time_of(name)`),
+    labelled with its name and unit; a series on its own clock (a fused monitor such as
+    BOLD) says its sampling period (the TR) in the title. Batched: the first member."""
+    ax = _axes(ax)
+    y = _first_member(np.asarray(result[name]))
+    unit = result.units.get(name, "") if hasattr(result, "units") else ""
+    ts = result.time_of(name) if hasattr(result, "time_of") else result["ts"]
+    x, xlabel = _time_axis(ts)
+    n = y.reshape(len(y), -1).shape[1]
+    plot_timeseries(y, x, ax=ax, max_lines=max_lines, **kw)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(series_label(name, unit))
+    title = series_label(name)
+    own = getattr(result, "times", {}) or {}
+    if name in own and len(own[name]) > 1:
+        title += f", TR {_period_text(float(own[name][1] - own[name][0]))}"
+    if max_lines is not None and n > max_lines:
+        title += f" (first {max_lines})"
+    ax.set_title(title)
+    return ax
+
+
+def plot_summary(result_like, *, path=None, title=None, labels=None):
+    """Summary figure (CLI ``--plot``): time series, FC matrix, power spectrum; and for
+    each series of a `Result` on its own clock (a fused monitor, e.g. BOLD at the TR) a
+    second row: that series and its FC.
+
+    ``result_like`` is a `Result`, or a mapping or object with ``ts`` (T,) in ms, ``data``
+    (T, N) (or, for a mapping without ``data``, its first output) and optional ``labels``,
     ``title``. Saved to ``path`` when given; needs no display. Returns the Figure.
     """
     _pyplot()  # clear ImportError if matplotlib is missing
     from matplotlib.figure import Figure
 
-    data = _get(result_like, "data")
+    is_result = hasattr(result_like, "time_of")      # a Result: series by name
+    own = dict(result_like.times) if is_result else {}
+    data = None if is_result else _get(result_like, "data")
     name = "signal"
     if data is None and isinstance(result_like, Mapping):
-        skip = {"ts", "labels", "title", "units"}
+        skip = {"ts", "labels", "title", "units"} | set(own)
         name, data = next(((k, v) for k, v in result_like.items() if k not in skip),
                           (None, None))
     if data is None:
         raise ValueError("plot_summary needs `data` (T, N) or a result with an output")
     ts = _get(result_like, "ts")
-    labels = _get(result_like, "labels")
-    title = _get(result_like, "title")
+    if labels is None:
+        labels = result_like.labels if is_result else _get(result_like, "labels")
+    title = _get(result_like, "title") if title is None else title
+    units = getattr(result_like, "units", None) or {}
     y, unit = strip_units(data)
-    if y.ndim == 3:  # (T, batch, N): show the first batch member
-        y = y[:, 0, :]
+    unit = units.get(name, unit)
+    y = _first_member(y)
     ts_ms = np.arange(y.shape[0], dtype=float) if ts is None else to_ms(ts)
     dt = float(ts_ms[1] - ts_ms[0]) if len(ts_ms) > 1 else 1.0
 
-    fig = Figure(figsize=(15, 4.5), layout="constrained")
-    a1, a2, a3 = fig.subplots(1, 3)
+    fig = Figure(figsize=(15, 4.5 * (1 + len(own))), layout="constrained")
+    rows = fig.subplots(1 + len(own), 3, squeeze=False)
+    a1, a2, a3 = rows[0]
     show_labels = labels if labels is not None and y.reshape(len(y), -1).shape[1] <= 10 else None
     plot_timeseries(y, ts_ms, labels=show_labels, ax=a1, max_lines=10, lw=0.8)
-    a1.set_ylabel(_label(name, unit))
+    a1.set_ylabel(series_label(name, unit))
     a1.set_title(f"{name} (first 10)" if y.reshape(len(y), -1).shape[1] > 10 else name)
     plot_functional_connectivity(y, labels=labels, ax=a2, cmap="RdBu_r")
-    a2.set_title("functional connectivity")
+    a2.set_title(f"functional connectivity ({name})" if own else "functional connectivity")
     plot_power_spectrum(y, dt, ax=a3, lw=0.8)
     a3.set_title("power spectrum")
+    for (mon, _), (b1, b2, b3) in zip(own.items(), rows[1:]):
+        plot_series(result_like, mon, ax=b1, lw=0.8)
+        z = _first_member(np.asarray(result_like[mon]))
+        if len(z) > 2:
+            plot_functional_connectivity(z, labels=labels, ax=b2, cmap="RdBu_r")
+            b2.set_title(f"functional connectivity ({series_label(mon)}, {len(z)} samples)")
+        else:
+            b2.set_axis_off()
+            b2.set_title(f"{series_label(mon)}: too few samples for FC ({len(z)})")
+        b3.set_axis_off()
     if title:
         fig.suptitle(str(title))
     if path is not None:

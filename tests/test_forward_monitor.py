@@ -91,9 +91,13 @@ def test_forward_monitor_refuses_bad_input(network, forward_lib):
         sim.run(10.0, forward=bm.ForwardMonitor(forward_lib.LowPass(3)), progress=False)
     with pytest.raises(ValueError, match="not an input"):
         bm.ForwardMonitor(fm, target="w")
-    with pytest.raises(ValueError, match="Network"):
+    with pytest.raises(ValueError, match="drive: give the expression"):   # no coupled var
         bm.Simulator(bm.HopfStep(4), dt=DT).run(10.0, forward=bm.ForwardMonitor(fm),
                                                 progress=False)
+    with pytest.raises(ValueError, match="monitors by name"):
+        bm.Simulator(bm.HopfStep(4), dt=DT).run(
+            10.0, forward=bm.ForwardMonitor(fm, drive="x"), monitors={"f": lambda m: 0.0},
+            progress=False)
 
 
 def test_fused_bold_equals_the_per_step_model_driven_by_the_recorded_signal(network):
@@ -128,3 +132,95 @@ def test_a_saved_result_keeps_the_forward_monitors_clock(network, forward_lib, t
     np.testing.assert_array_equal(back["o"], res["o"])
     np.testing.assert_array_equal(back.time_of("o"), res.time_of("o"))
     np.testing.assert_array_equal(back.time_of("x"), res.ts)
+
+
+def test_forward_outputs_may_not_hide_the_networks_series(network):
+    mon = bm.ForwardMonitor(bm.HopfStep(4), tr=1.0)
+    with pytest.raises(ValueError, match="HopfStep's outputs x, y would hide the network's"):
+        bm.Simulator(network, dt=DT).run(10.0, forward=mon, progress=False)
+
+
+def test_a_truncated_result_cuts_the_forward_series_at_the_same_time(network, forward_lib):
+    res = bm.Simulator(network, dt=DT).run(
+        20.0, forward=bm.ForwardMonitor(forward_lib.LowPass(4), tr=2.0), progress=False)
+    cut = res.truncated(55)          # up to t = 5.5 ms: forward samples at 2 and 4 ms
+    assert cut["x"].shape[0] == 55 and cut["o"].shape[0] == 2
+    np.testing.assert_array_equal(cut.time_of("o"), [2.0, 4.0])
+    np.testing.assert_array_equal(cut["o"], res["o"][:2])
+
+
+def test_to_xarray_gives_a_forward_series_its_own_time_dimension(network, forward_lib):
+    pytest.importorskip("xarray")
+    res = bm.Simulator(network, dt=DT).run(
+        20.0, forward=bm.ForwardMonitor(forward_lib.LowPass(4), tr=2.0), progress=False)
+    ds = res.to_xarray()
+    assert ds["o"].dims == ("time_o", "node") and ds["x"].dims == ("time", "node")
+    np.testing.assert_array_equal(ds["time_o"].values, res.time_of("o"))
+
+
+# ---- forward monitors on independent-node kernels (a plain Model, not a Network) --------
+
+def _hopf(n=4):
+    return bm.HopfStep(n, method="euler_maruyama", a=0.05, init_x=np.linspace(0.1, 0.4, n),
+                       noise_x=bm.OUProcess(n, sigma=0.05, tau=2.0))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_nodes_kernel_forward_monitor_equals_the_network_path(parallel):
+    """Independent nodes with a fused BOLD monitor == the same nodes as a network without
+    coupling (same noise, same forward code), bit for bit, batched and chunked."""
+    net = bm.Network(_hopf(), conn=np.zeros((4, 4)), coupling="diffusive", k=0.0)
+    mon = bm.ForwardMonitor(bm.BOLDSignal(4, method="heun"), drive="10 * x", every=10, tr=5.0)
+    kw = dict(forward=mon, monitors=["x"], seed=5, progress=False, batch_size=2,
+              transient=120.0)
+    a = bm.Simulator(net, dt=DT).run(400.0, **kw)
+    b = bm.Simulator(_hopf(), dt=DT).run(400.0, parallel=parallel, chunk_steps=333, **kw)
+    assert b["bold"].shape == (56, 2, 4) and np.ptp(b["bold"]) > 0
+    np.testing.assert_array_equal(b["x"], a["x"])
+    np.testing.assert_array_equal(b["bold"], a["bold"])
+    np.testing.assert_array_equal(b.time_of("bold"), a.time_of("bold"))
+
+
+def test_nodes_kernel_forward_monitor_against_numpy(forward_lib):
+    fm = forward_lib.LowPass(4, method="euler", tau=np.array([30.0, 40.0, 50.0, 60.0]))
+    mon = bm.ForwardMonitor(fm, drive="x", every=5, tr=2.0)
+    sim = bm.Simulator(_hopf(), dt=DT)
+    res = sim.run(120.0, forward=mon, monitors=["x"], seed=3, progress=False)
+    want = _reference(res["x"], 5, 4, np.array([30.0, 40.0, 50.0, 60.0]), 2.0, 0.5, 0.25)
+    np.testing.assert_allclose(res["o"], want, rtol=1e-12)
+    # the nodes' own numbers do not change when a forward monitor runs with them
+    np.testing.assert_array_equal(res["x"], sim.run(120.0, monitors=["x"], seed=3,
+                                                    progress=False)["x"])
+
+
+BLOWUP = """
+model Blowup:
+    \"\"\"dx/dt = x**2 / tau: x(t) = x0 / (1 - x0 t / tau), infinite at t = tau / x0.\"\"\"
+    parameter tau = 100 ms
+    state x = 1.0
+    d(x)/dt = x**2 / tau
+"""
+
+
+def test_nodes_kernel_forward_monitor_survives_the_re_run_after_a_failure(forward_lib,
+                                                                          tmp_path):
+    """The nodes kernel re-runs the steps since its last checkpoint to find the first
+    non-finite step: the forward monitor restarts from the checkpoint too, so the partial
+    result's forward samples are those of a run that stops before the failure."""
+    (tmp_path / "blowup.nmm").write_text(BLOWUP)
+    lib = bm.load(tmp_path / "blowup.nmm")
+    node = lib.Blowup(3, tau=np.array([100.0, 150.0, 200.0]), method="euler")
+    mon = bm.ForwardMonitor(forward_lib.LowPass(3), drive="x / (1 + x)", every=3, tr=0.9)
+    with pytest.raises(bm.SimulationDiverged) as err:
+        bm.Simulator(node, dt=DT).run(300.0, forward=mon, progress=False)
+    partial = err.value.partial
+    n = partial["o"].shape[0]
+    assert n > 10 and np.isfinite(partial["o"]).all()
+    ok = bm.Simulator(node, dt=DT).run(n * 0.9, forward=mon, progress=False)
+    np.testing.assert_array_equal(partial["o"], ok["o"])
+
+
+def test_a_plain_model_needs_a_drive():
+    mon = bm.ForwardMonitor(bm.BOLDSignal(4), tr=5.0)
+    with pytest.raises(ValueError, match="drive: give the expression of HopfStep's states"):
+        bm.Simulator(_hopf(), dt=DT).run(10.0, forward=mon, progress=False)

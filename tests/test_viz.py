@@ -240,3 +240,36 @@ def test_clear_error_without_matplotlib(monkeypatch, signal):
             call()
     # the numeric helpers still work without matplotlib
     assert functional_connectivity(data).shape == (3, 3)
+
+
+def _bold_result():
+    from brainmass_dsl.runtime.results import Result
+
+    rng = np.random.default_rng(1)
+    ts = np.arange(1, 2001) * 1.0                       # ms
+    tr = np.arange(1, 21) * 720.0                       # ms: its own clock
+    return Result({"x": rng.standard_normal((2000, 3)), "bold": rng.standard_normal((20, 3))},
+                  ts, {"x": "mV", "bold": "1"}, labels=["a", "b", "c"],
+                  times={"bold": tr})
+
+
+def test_plot_series_labels_a_monitor_with_its_name_unit_and_tr():
+    res = _bold_result()
+    ax = viz.plot_series(res, "bold")
+    assert ax.get_ylabel() == "BOLD (dimensionless)" and ax.get_xlabel() == "time (s)"
+    assert ax.get_title() == "BOLD, TR 720 ms"
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), res.time_of("bold") / 1000)
+    ax = viz.plot_series(res, "x", max_lines=2)
+    assert ax.get_ylabel() == "x (mV)" and ax.get_xlabel() == "time (ms)"
+    assert ax.get_title() == "x (first 2)" and len(ax.get_lines()) == 2
+    assert viz.series_label("eeg", "uV") == "EEG (uV)" and viz.series_label("v", "") == "v"
+
+
+def test_plot_summary_of_a_result_adds_a_row_per_monitor(tmp_path):
+    fig = viz.plot_summary(_bold_result(), path=tmp_path / "r.png", title="demo")
+    titles = [a.get_title() for a in fig.axes if a.get_visible() and a.axison]
+    assert titles[:3] == ["x", "functional connectivity (x)", "power spectrum"]
+    assert "BOLD, TR 720 ms" in titles
+    assert "functional connectivity (BOLD, 20 samples)" in titles
+    assert fig.axes[0].get_ylabel() == "x (mV)"
+    assert (tmp_path / "r.png").stat().st_size > 10_000

@@ -33,10 +33,29 @@ def _configure(p):
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--sample-every", type=int, default=10,
                    help="record every N steps (default 10: 1 kHz at dt 0.1 ms)")
+    p.add_argument("--transient", default="0s",
+                   help="simulated time not recorded at the start (default 0s; bare = ms)")
+    p.add_argument("--bold", action="store_true",
+                   help="also record BOLD: a Balloon-Windkessel model per region integrated "
+                        "inside the same compiled loop, sampled at --tr; saved as 'bold' with "
+                        "its own time axis, and --plot adds its time series and FC")
+    p.add_argument("--tr", default="720ms",
+                   help="BOLD sampling period (default 720ms; bare = ms); a multiple of "
+                        "--bold-every x --dt")
+    p.add_argument("--bold-every", type=int, default=10, metavar="N",
+                   help="node steps per hemodynamic step (default 10: 1 ms at dt 0.1 ms); "
+                        "the neural drive is averaged over them")
+    p.add_argument("--bold-drive", default=None, metavar="EXPR",
+                   help="the neural drive, an expression of the node's states (default: the "
+                        "coupled variable)")
+    p.add_argument("--bold-model", default="BOLDSignal", metavar="MODEL",
+                   help="hemodynamic model: BOLDSignal (default), BOLDSignalStephan2007, "
+                        "or your own (FILE.nmm:BLOCK)")
     p.add_argument("--out", default="run.npz", help="results file (.npz, or .nc with h5netcdf); "
                    "an existing file is kept unless --force")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
-    p.add_argument("--plot", default=None, help="write a figure (time series, FC, spectrum)")
+    p.add_argument("--plot", default=None, help="write a figure (time series, FC, spectrum; with --bold "
+                        "also the BOLD series and the BOLD FC)")
     p.add_argument("--progress", action=__import__("argparse").BooleanOptionalAction,
                    default=True, help="show a progress bar")
     p.add_argument("--path", action="append", default=[], metavar="DIR",
@@ -85,6 +104,43 @@ def _save_partial(e, out_file: Path, labels, meta) -> int:
     return 130
 
 
+def _bold_monitor(args, n: int, dt: float, duration: float, transient: float):
+    """The fused BOLD monitor of --bold, its arguments checked before compiling."""
+    import brainmass_dsl as bm
+
+    if args.bold_every < 1:
+        raise CliError(f"--bold-every must be a positive number of steps, not {args.bold_every}")
+    tr = quantity(args.tr, "ms", "--tr")
+    step = args.bold_every * dt
+    ratio = tr / step
+    if tr <= 0 or abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio):
+        raise CliError(f"--tr: {tr:g} ms is not a positive multiple of the hemodynamic step "
+                       f"--bold-every x --dt = {args.bold_every} x {dt:g} ms = {step:g} ms")
+    if duration - transient < tr:
+        raise CliError(f"--tr: {tr:g} ms is longer than the recorded time ({duration:g} ms "
+                       f"- {transient:g} ms transient): no BOLD sample")
+    cls = model_class(args.bold_model, args.path)
+    try:
+        return bm.ForwardMonitor(cls(n), drive=args.bold_drive, every=args.bold_every, tr=tr)
+    except (TypeError, ValueError) as e:
+        raise CliError(f"--bold-model {args.bold_model}: {e}") from None
+
+
+def _check_bold(bold, net, model: str) -> None:
+    """The fused kernel compiled (or found): a bad forward model or drive is named before
+    the run."""
+    from ..frontend import NmmError
+
+    try:
+        spec = bold.spec(net)
+    except ValueError as e:
+        raise CliError(f"--bold-model {model}: {e}") from None
+    try:
+        net.forward_kernel(spec)
+    except (ValueError, NmmError) as e:
+        raise CliError(f"--bold-drive: {e}") from None
+
+
 def _run(args) -> int:
     import brainmass_dsl as bm
     from ..datasets import load_connectome
@@ -100,6 +156,11 @@ def _run(args) -> int:
     cls = model_class(args.model, args.path)
     out_file = _check_out(args)      # before compiling and simulating
     n = conn.n_regions
+    transient = quantity(args.transient, "ms", "--transient")
+    if not 0 <= transient < duration:
+        raise CliError(f"--transient: {transient:g} ms is not in [0, --duration = "
+                       f"{duration:g} ms)")
+    bold = _bold_monitor(args, n, dt, duration, transient) if args.bold else None
     node = cls(n, method=args.method, **assignments(args.param))
     net = bm.Network(node, conn=conn.weights, distance=conn.lengths, speed=speed,
                      coupling=args.coupling, coupled_var=args.coupled_var, target=args.target,
@@ -112,16 +173,20 @@ def _run(args) -> int:
                            f"{', '.join(net.parameter_names)}")
         net.set_params(**{name: values})
         batch = len(values)
+    if bold is not None:
+        _check_bold(bold, net, args.bold_model)
     kind = "SYNTHETIC " if conn.synthetic else ""
     out(f"simulating {cls.__name__} on the {kind}connectome {conn.name} ({n} regions), "
         f"{duration:g} ms at dt {dt:g} ms with {net.method}"
-        + (f", batch of {batch} ({args.batch})" if batch else ""))
+        + (f", batch of {batch} ({args.batch})" if batch else "")
+        + (f"; BOLD ({args.bold_model}) every {bold.tr:g} ms" if bold else ""))
     t0 = time.perf_counter()
     meta = {"connectome": conn.name, "synthetic": bool(conn.synthetic),
             "coupling": args.coupling, "seed": args.seed}
     try:
         res = bm.Simulator(net, dt=dt).run(duration, batch_size=batch, seed=args.seed,
                                            sample_every=args.sample_every,
+                                           transient=transient or None, forward=bold,
                                            progress=args.progress)
     except SimulationInterrupted as e:
         return _save_partial(e, out_file, list(conn.labels), meta)
@@ -129,14 +194,12 @@ def _run(args) -> int:
     res.labels = list(conn.labels)
     res.meta.update(meta)
     path = res.save(out_file, overwrite=args.force)
-    first = next(iter(res.data))
-    out(f"done in {wall:.1f} s: {first} {res[first].shape} -> {path}")
+    shapes = ", ".join(f"{name} {res[name].shape}" for name in res.data)
+    out(f"done in {wall:.1f} s: {shapes} -> {path}")
     if args.plot:
         from ..viz import plot_summary
 
-        data = res[first]
-        plot_summary({"ts": res.ts, "data": data, "labels": list(conn.labels),
-                      "title": f"{cls.__name__} on {conn.name}"}, path=args.plot)
+        plot_summary(res, title=f"{cls.__name__} on {conn.name}", path=args.plot)
         out(f"figure -> {args.plot}")
     return 0
 
@@ -148,6 +211,8 @@ register(Command(
                 "optional parameter sweep, all in one compiled kernel; write the results "
                 "(.npz) and optionally a figure.",
     examples="brainmass simulate HopfStep --duration 10s --out run.npz --plot run.png\n"
+             "brainmass simulate HopfStep --duration 70s --transient 10s --bold --tr 720ms "
+             "--plot run.png\n"
              "brainmass simulate JansenRitStep --coupling sigmoidal_jansen_rit --k 0.01\n"
              "brainmass simulate HopfStep --noise 0.02 --batch k=0:1:16 --out sweep.npz",
     configure=_configure, run=_run))

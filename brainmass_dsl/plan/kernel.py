@@ -42,7 +42,7 @@ class KernelPlan:
 
     @property
     def args(self) -> Tuple[signature.Arg, ...]:
-        return signature.kernel_args(self.kind, len(self.couplings))
+        return signature.kernel_args(self.kind, len(self.couplings), self.forward is not None)
 
 
 def metadata(step: StepIR, check_every: int) -> dict:
@@ -72,10 +72,29 @@ def _plan(kind: str, step: StepIR, check_every: int, couplings=()) -> KernelPlan
                       check_every, metadata(step, check_every), list(couplings))
 
 
-def plan_nodes(step: StepIR) -> KernelPlan:
+def _with_forward(plan: KernelPlan, forward: Optional[ForwardPlan]) -> KernelPlan:
+    """`plan` with the fused forward monitor `forward` and its metadata."""
+    plan.forward = forward
+    if forward is not None:
+        fm = forward.model
+
+        def q(x):
+            return {"name": x.name, "default": x.default, "unit": x.unit_text,
+                    "factor": x.factor, "lo": x.lo, "hi": x.hi, "doc": x.doc}
+
+        plan.meta["forward"] = {
+            "model": fm.name, "scheme": forward.step.scheme.name,
+            "states": [q(x) for x in fm.states], "parameters": [q(x) for x in fm.parameters],
+            "outputs": [{"name": o.name, "unit": o.unit, "factor": o.factor, "doc": o.doc}
+                        for o in fm.outputs]}
+    return plan
+
+
+def plan_nodes(step: StepIR, forward: Optional[ForwardPlan] = None) -> KernelPlan:
     """The independent-nodes kernel of `step`: non-finite states are tested at checkpoints
-    every `signature.CHECK_EVERY` steps (and a failed stretch re-run step by step)."""
-    return _plan("nodes", step, signature.CHECK_EVERY)
+    every `signature.CHECK_EVERY` steps (and a failed stretch re-run step by step).
+    `forward`: a fused forward monitor (plan/forward.py), as in a network kernel."""
+    return _with_forward(_plan("nodes", step, signature.CHECK_EVERY), forward)
 
 
 def refuse_white_noise_outputs(net: NetworkIR) -> None:
@@ -98,20 +117,7 @@ def plan_network(net: NetworkIR, scheme, *, optimise: bool = True,
     receivers = [a for p in couplings for a in p.receiver]
     step = build_step(net.node, scheme, pre_step=receivers,
                       extra_varying=receiver_varying(couplings), optimise=optimise)
-    plan = _plan("network", step, 1, couplings)
-    plan.forward = forward
-    if forward is not None:
-        fm = forward.model
-
-        def q(x):
-            return {"name": x.name, "default": x.default, "unit": x.unit_text,
-                    "factor": x.factor, "lo": x.lo, "hi": x.hi, "doc": x.doc}
-
-        plan.meta["forward"] = {
-            "model": fm.name, "scheme": forward.step.scheme.name,
-            "states": [q(x) for x in fm.states], "parameters": [q(x) for x in fm.parameters],
-            "outputs": [{"name": o.name, "unit": o.unit, "factor": o.factor, "doc": o.doc}
-                        for o in fm.outputs]}
+    plan = _with_forward(_plan("network", step, 1, couplings), forward)
     plan.meta["coupling_terms"] = [
         {"name": p.name, "coupling": p.term.coupling.name, "target": p.term.target,
          "coupled": p.term.coupled_text, "per_edge": p.reduction.per_edge,

@@ -60,10 +60,9 @@ NODE_ARGS: Tuple[Arg, ...] = (
                            "of the values over each window of k steps (the runtime divides)"),
 )
 
-NETWORK_ARGS: Tuple[Arg, ...] = NODE_ARGS + (
-    Arg("_cparams", "f8", "(C, B, N)", "coupling parameters (canonical units)"),
-    Arg("_fill", "i8", "", "1 on a run's first call: history before t = 0 is the initial state"),
-    # the fused forward monitor (plan/forward.py); empty arrays when the kernel has none
+#: the fused forward monitor (plan/forward.py): arguments of every network kernel (empty
+#: arrays when it has none) and of an independent-nodes kernel compiled with one
+FORWARD_ARGS: Tuple[Arg, ...] = (
     Arg("_fstate", "f8", "(F, B, N)", "forward model states, updated in place"),
     Arg("_fparams", "f8", "(FP, B, N)", "forward model parameters (canonical units)"),
     Arg("_facc", "f8", "(B, N)", "sum of the drive over the current forward step"),
@@ -72,6 +71,11 @@ NETWORK_ARGS: Tuple[Arg, ...] = NODE_ARGS + (
     Arg("_fsample", "i8", "", "forward steps per sample (the TR)"),
     Arg("_f0", "i8", "", "samples skipped at the start (the transient)"),
 )
+
+NETWORK_ARGS: Tuple[Arg, ...] = NODE_ARGS + (
+    Arg("_cparams", "f8", "(C, B, N)", "coupling parameters (canonical units)"),
+    Arg("_fill", "i8", "", "1 on a run's first call: history before t = 0 is the initial state"),
+) + FORWARD_ARGS
 
 #: per coupling term k (names get the suffix k)
 TERM_ARGS: Tuple[Arg, ...] = (
@@ -88,10 +92,12 @@ TERM_ARGS: Tuple[Arg, ...] = (
 )
 
 
-def kernel_args(kind: str, n_terms: int = 0) -> Tuple[Arg, ...]:
-    """The arguments of a 'nodes' or 'network' kernel with `n_terms` coupling terms."""
+def kernel_args(kind: str, n_terms: int = 0, forward: bool = False) -> Tuple[Arg, ...]:
+    """The arguments of a 'nodes' or 'network' kernel with `n_terms` coupling terms;
+    `forward`: a nodes kernel with a fused forward monitor (a network kernel always has
+    its arguments)."""
     if kind == "nodes":
-        return NODE_ARGS
+        return NODE_ARGS + FORWARD_ARGS if forward else NODE_ARGS
     if kind != "network":
         raise ValueError(f"kernel kind must be 'nodes' or 'network', not {kind!r}")
     per_term = tuple(Arg(f"{a.name}{k}", a.dtype, a.shape, a.doc)
@@ -99,24 +105,25 @@ def kernel_args(kind: str, n_terms: int = 0) -> Tuple[Arg, ...]:
     return NETWORK_ARGS + per_term
 
 
-def arg_names(kind: str, n_terms: int = 0) -> Tuple[str, ...]:
-    return tuple(a.name for a in kernel_args(kind, n_terms))
+def arg_names(kind: str, n_terms: int = 0, forward: bool = False) -> Tuple[str, ...]:
+    return tuple(a.name for a in kernel_args(kind, n_terms, forward))
 
 
 _SCALAR = {"f8": float, "i8": int, "u8": lambda v: np.uint64(int(v) & (2 ** 64 - 1))}
 
 
 def pack(kind: str, values: Mapping[str, object],
-         terms: Sequence[Mapping[str, object]] = ()) -> tuple:
+         terms: Sequence[Mapping[str, object]] = (), forward: bool = False) -> tuple:
     """The positional arguments of a kernel from `values` (by name, without the leading
-    underscore) and `terms` (one mapping per coupling term); scalars are converted to their
-    declared type. A missing or unknown name is a bug in the caller: KeyError.
+    underscore) and `terms` (one mapping per coupling term); `forward`: a nodes kernel with
+    a fused forward monitor. Scalars are converted to their declared type. A missing or
+    unknown name is a bug in the caller: KeyError.
 
     >>> args = pack("nodes", {a.name[1:]: 0 for a in NODE_ARGS})
     >>> len(args), type(args[4]).__name__, type(args[8]).__name__
     (18, 'uint64', 'float')
     """
-    return _pack(kernel_args(kind, len(terms)), values, terms, f"the {kind} kernel")
+    return _pack(kernel_args(kind, len(terms), forward), values, terms, f"the {kind} kernel")
 
 
 def _pack(args: Tuple[Arg, ...], values: Mapping[str, object],

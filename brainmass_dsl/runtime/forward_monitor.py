@@ -1,10 +1,11 @@
-"""Forward models fused into a network run as monitors with their own clock.
+"""Forward models fused into a run (a network's, or independent nodes') as monitors with
+their own clock.
 
     bold = bm.ForwardMonitor(bm.BOLDSignal(80), drive="x", every=10, tr=720.0)
     res = bm.Simulator(net, dt=0.1).run(600_000.0, forward=bold)
     res["bold"], res.time_of("bold")          # (T_tr, N), ms
 
-Inside the network kernel (plan/forward.py) every `every` node steps each node's forward
+Inside the compiled kernel (plan/forward.py) every `every` node steps each node's forward
 model takes one step of `every * dt`, fed with the mean of `drive` (an expression of the
 node's states, read after each step) over those steps, its value read in the unit of the
 forward model's input; its outputs are recorded every `tr` ms. Memory: the forward states and
@@ -24,9 +25,10 @@ from .values import to_ms
 
 class ForwardMonitor:
     """A forward model (a Model instance, e.g. `bm.BOLDSignal(N)`: its parameters and
-    `method` are used) run inside a network's kernel; see the module docstring.
+    `method` are used) run inside a network's or a model's kernel; see the module docstring.
 
-    `drive`: node expression (default: the main coupling's coupled variable); `target`: the
+    `drive`: node expression (default, for a network: the main coupling's coupled variable;
+    required for a plain model); `target`: the
     forward model's input (default: its first); `every`: node steps per forward step;
     `tr`: sampling period (ms or a time quantity; default: one forward step)."""
 
@@ -53,7 +55,20 @@ class ForwardMonitor:
         self.tr = None if tr is None else to_ms(tr, "tr")
 
     def spec(self, net) -> ForwardSpec:
-        drive = self.drive or net.terms[0].coupled
+        fm = self.model
+        clash = [o["name"] for o in fm._meta["outputs"]
+                 if o["name"] in (*net.state_names, *net.output_names)]
+        if clash:
+            raise ValueError(f"the forward model {fm.name}'s output{'s' if len(clash) > 1 else ''}"
+                             f" {', '.join(clash)} would hide the network's series of the same "
+                             f"name in the result")
+        drive = self.drive
+        if drive is None:
+            if not hasattr(net, "terms"):
+                raise ValueError(f"drive: give the expression of {net.name}'s states that "
+                                 "drives the forward model (only a network has a default, its "
+                                 "coupled variable)")
+            drive = net.terms[0].coupled
         return ForwardSpec(self.model._block, self.model.method, drive, self.target)
 
     def prepare(self, net, dt: float, n_steps: int, n_transient: int) -> "ForwardRun":
@@ -61,7 +76,8 @@ class ForwardMonitor:
         the first n_transient not sampled)."""
         fm = self.model
         if fm.in_size != net.in_size:
-            raise ValueError(f"the forward model has in_size={fm.in_size}, the network "
+            raise ValueError(f"the forward model has in_size={fm.in_size}, the "
+                             f"{'network' if hasattr(net, 'terms') else 'model'} "
                              f"{net.in_size}: give it one node per region")
         step = self.every * dt
         if self.tr is None:

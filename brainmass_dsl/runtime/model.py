@@ -375,13 +375,24 @@ class Model:
             status[...] = 0
         if parallel is None:
             parallel = B * N >= 64
-        run = self.kernel.runner(parallel)
+        frun = self.__dict__.get("_frun")        # a fused forward monitor (Simulator.run)
+        run = (self.kernel if frun is None else frun.kernel).runner(parallel)
         run(*signature.pack("nodes", dict(
             state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
             batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
             n_transient=n_transient, sample_every=sample_every, lags=self._lags,
-            hist=self._hist, status=status, nsub=noise_substeps, mean=average)))
+            hist=self._hist, status=status, nsub=noise_substeps, mean=average,
+            **({} if frun is None else frun.kernel_args())), forward=frun is not None))
         return status
+
+    def forward_kernel(self, spec):
+        """This model's independent-nodes kernel with the fused forward monitor `spec` (a
+        ForwardSpec), compiled once per spec (and cached on disk like every kernel)."""
+        kernels = self.__dict__.setdefault("_forward_kernels", {})
+        if spec not in kernels:
+            kernels[spec] = compile_nodes(self._block, self.method, program=self._program,
+                                          wiring=self._wiring, forward=spec)
+        return kernels[spec]
 
     def update(self, *args, **inputs):
         """Advance one step of `environ` dt; return the outputs after the step."""

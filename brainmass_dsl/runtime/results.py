@@ -61,8 +61,13 @@ class Result(Mapping):
 
     def truncated(self, n: int) -> "Result":
         """The first `n` samples (used for partial results of a diverged run)."""
-        return Result({k: v[:n] for k, v in self.data.items()}, self.ts[:n], self.units,
-                      self.labels, self.meta)
+        ts = self.ts[:n]
+        end = ts[-1] if len(ts) else -np.inf
+        # a series on its own clock keeps its samples stamped by the last kept time
+        cut = {k: int(np.searchsorted(t, end, side="right")) for k, t in self.times.items()}
+        return Result({k: v[:cut.get(k, n)] for k, v in self.data.items()}, ts, self.units,
+                      self.labels, self.meta,
+                      times={k: t[:cut[k]] for k, t in self.times.items()})
 
     def to_xarray(self):
         """An xarray.Dataset with dims (time, [batch,] node) (needs xarray)."""
@@ -71,11 +76,15 @@ class Result(Mapping):
         except ImportError:
             raise ImportError("to_xarray needs xarray: pip install brainmass-dsl[io]") from None
         vars_ = {}
+        coords = {"time": ("time", self.ts, {"units": "ms"})}
         for k, v in self.data.items():
-            dims = ["time"] + (["batch"] if self.meta.get("batched") else [])
+            time = "time"
+            if k in self.times:            # its own clock: its own time dimension
+                time = f"time_{k}"
+                coords[time] = (time, self.times[k], {"units": "ms"})
+            dims = [time] + (["batch"] if self.meta.get("batched") else [])
             dims += [f"node{i}" if i else "node" for i in range(v.ndim - len(dims))]
             vars_[k] = (dims, v, {"units": self.units.get(k, "")})
-        coords = {"time": ("time", self.ts, {"units": "ms"})}
         if self.labels is not None:
             coords["node"] = ("node", np.asarray(self.labels))
         attrs = {k: (v if isinstance(v, (int, float, str)) and not isinstance(v, bool)

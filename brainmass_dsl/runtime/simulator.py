@@ -278,7 +278,7 @@ class Simulator:
         `average=True` makes each sample the mean over its window of `sample_every` steps
         (TVB's TemporalAverage), stamped at the end of the window; only complete windows are
         kept. The default takes every `sample_every`-th step's value. `forward`: a
-        `ForwardMonitor` (e.g. BOLD) run inside a network's kernel on its own clock; its
+        `ForwardMonitor` (e.g. BOLD) run inside the compiled kernel on its own clock; its
         outputs join the result with their own times (`res.time_of("bold")`).
         """
         m = self.model
@@ -297,9 +297,9 @@ class Simulator:
             raise ValueError("average=True is computed in the compiled kernel: give monitors "
                              "by name (states and outputs), not as Python callables, and keep "
                              "jit=True")
-        if forward is not None and (funcs or not jit or not hasattr(m, "forward_kernel")):
-            raise ValueError("forward= runs a forward model inside a network's compiled "
-                             "kernel: give a Network, monitors by name, and jit=True")
+        if forward is not None and (funcs or not jit):
+            raise ValueError("forward= runs a forward model inside the compiled kernel: give "
+                             "monitors by name, and jit=True")
         if funcs or not jit:
             m._batch_offset = int(batch_offset)
             try:

@@ -178,7 +178,9 @@ def render_nodes_module(plan: KernelPlan, *, cache_key: str, version: str) -> st
     """The module text of the independent-nodes kernel `run` for `plan`."""
     ctx = _common(plan, cache_key=cache_key, version=version)
     return environment().get_template("numba/module.py.j2").render(
-        kernel_kind="independent nodes", noise_lines=noise_lines(plan.noise), **ctx)
+        kernel_kind="independent nodes" + (" + forward monitor" if plan.forward else ""),
+        noise_lines=noise_lines(plan.noise), forward=_forward_context(plan, ctx["names"]),
+        **ctx)
 
 
 def _term_context(plan: KernelPlan, printer: NumbaPrinter, names: Dict[str, str]) -> List[dict]:
