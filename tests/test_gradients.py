@@ -226,3 +226,20 @@ def test_refuses_models_with_own_delays_and_callable_monitors(hopf_case):
         network_gradient(net, 5.0, dt=0.1, loss_grad=lg, monitors=["x"],
                          inputs=lambda i, t: 0.0)
     assert issubclass(GradientRefused, ValueError)
+
+
+# ------------------------------------------------------------------ through the Fitter
+def test_fitter_grad_backend_uses_the_compiled_adjoint(hopf_case):
+    net, _lg, _kw, _ = hopf_case
+    pred = bm.Simulator(net, dt=0.1).prediction(40.0, "x", sample_every=5, seed=4)
+    target = pred(net) * 1.1 + 0.01
+    fitter = bm.Fitter(net, predict=pred, objective=bm.objectives.timeseries_rmse(),
+                       backend="grad", search_space={"coupling.k": (0.0, 1.0)})
+    k0 = net.get_param("coupling.k")
+    loss, g = fitter.loss_and_grad({"coupling.k": k0}, target)
+    up = fitter.loss({"coupling.k": k0 + 1e-6}, target)
+    down = fitter.loss({"coupling.k": k0 - 1e-6}, target)
+    _close(float(np.asarray(g["coupling.k"]).sum()), (up - down) / 2e-6, rel=1e-5)
+    res = fitter.fit(target, 5)
+    assert res.best_loss <= res.history[0]
+    net.set_params(**{"coupling.k": k0})

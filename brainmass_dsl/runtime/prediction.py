@@ -184,6 +184,45 @@ class Prediction:
             out = np.full((len(points), self.n_samples) + tuple(model.in_size), np.nan)
         return out
 
+    # ------------------------------------------------------------------ gradient
+    def loss_and_grad(self, model=None, objective=None, target=None,
+                      params: Optional[Mapping] = None):
+        """(loss, {name: d loss / d value}) of `objective(prediction, target)` for `model`
+        (a Network) with `params` {name: value} set first, from the compiled discrete adjoint
+        (runtime/gradient.py). `objective` must have `.grad(prediction, target)` (the
+        bm.objectives do). Gradients are given for every name of `params` (and for every
+        other parameter, weights included: "coupling.weights")."""
+        from .gradient import network_gradient
+
+        model = self.model if model is None else model
+        if not hasattr(model, "terms"):
+            raise TypeError("gradients are computed for networks: wrap the node in a "
+                            f"bm.Network (got {type(model).__name__})")
+        if self.forward is not None:
+            raise ValueError("the gradient through a forward monitor (BOLD) is not supported "
+                             "yet; predict a state or output of the network")
+        if objective is None or not callable(getattr(objective, "grad", None)):
+            raise TypeError("loss_and_grad needs an objective with .grad(prediction, target) "
+                            "(e.g. bm.objectives.fc_corr(as_loss=True))")
+        if params:
+            model.set_params(**dict(params))
+        name = self.monitor
+
+        def loss_grad(pred):
+            p = np.asarray(pred[name])
+            return float(objective(p, target)), {name: np.asarray(objective.grad(p, target))}
+
+        loss, grads, _ = network_gradient(
+            model, self.duration, loss_grad=loss_grad, dt=self.dt, monitors=[name],
+            seed=self._seed(model), transient=self.n_transient, sample_every=self.every,
+            average=self.average, inputs=self.inputs)
+        for key in list(params or ()):
+            if key not in grads and hasattr(model, "_resolve_cparam"):
+                full = model._resolve_cparam(key)
+                if full in grads:
+                    grads[key] = grads[full]
+        return loss, grads
+
     def __repr__(self):
         return (f"Prediction({self.model.name}, {self.duration:g} ms, monitor={self.monitor!r}, "
                 f"dt={self.dt:g}, transient={self.n_transient} steps, "
