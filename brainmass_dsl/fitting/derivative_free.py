@@ -46,26 +46,12 @@ class Tracker:
         self.bar.close()
 
 
-class _Quiet:
-    """A silent stand-in for the tqdm bar."""
-
-    def update(self, n):
-        pass
-
-    def set_postfix(self, **kw):
-        pass
-
-    def close(self):
-        pass
-
-
 def _bar(verbose: bool, total: int, backend: str):
-    if not verbose:
-        return _Quiet()
-    from tqdm.auto import tqdm
+    """The fit's progress bar (tqdm), or a silent stand-in when not `verbose`."""
+    from ..runtime.simulator import progress_bar
 
-    return tqdm(total=total, desc=f"fit ({backend})", unit="step" if backend == "grad"
-                else "gen")
+    return progress_bar(verbose, total, unit="step" if backend == "grad" else "gen",
+                     desc=f"fit ({backend})")
 
 
 def run_nevergrad(fitter, evaluate: Callable, n_steps: int, options: dict, seed: int,

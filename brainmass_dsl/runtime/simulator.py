@@ -330,7 +330,7 @@ class Simulator:
         if frun is not None:
             m._frun = frun
         done = 0
-        bar = _progress(progress, n_steps)
+        bar = progress_bar(progress, n_steps)
         try:
             while done < n_steps:
                 size = min(chunk, n_steps - done)
@@ -470,14 +470,19 @@ class Simulator:
 
 
 class _NoBar:
+    """A silent stand-in for a tqdm bar."""
+
     def update(self, n):
+        pass
+
+    def set_postfix(self, **kw):
         pass
 
     def close(self):
         pass
 
 
-def _progress(progress, total, unit: str = "step", desc: str = "simulating"):
+def progress_bar(progress, total, unit: str = "step", desc: str = "simulating"):
     """A tqdm bar (or a silent stand-in) counting `total` `unit`s."""
     if not progress:
         return _NoBar()

@@ -78,7 +78,7 @@ from . import environ
 from .errors import SimulationDiverged
 from .model import Model
 from .model_spec import ModelSpec
-from .simulator import Simulator, _progress
+from .simulator import Simulator, progress_bar
 from .sweep_errors import SweepDiverged, SweepFailed, SweepInterrupted, raise_incomplete
 from .sweep_grid import grid_points, stack_values
 from .sweep_result import SweepResult, assemble
@@ -211,7 +211,7 @@ def sweep(model, grid: Mapping, duration, *, dt=None, batch_size: Optional[int] 
     bounds = [(s, min(s + int(batch_size), n_points)) for s in range(0, n_points, int(batch_size))]
     jobs = [(spec, {n: params[n][a:b] for n in names}, a, duration, dt, seed, monitors, reduce,
              parallel_kernel, run_kw, shared_noise) for a, b in bounds]
-    bar = _progress(progress, n_points, unit="point", desc="sweep")
+    bar = progress_bar(progress, n_points, unit="point", desc="sweep")
     outs: Dict[int, dict] = {}          # batch number -> its output, as batches finish
     failure: Optional[BaseException] = None
     try:
