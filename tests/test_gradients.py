@@ -243,3 +243,69 @@ def test_fitter_grad_backend_uses_the_compiled_adjoint(hopf_case):
     res = fitter.fit(target, 5)
     assert res.best_loss <= res.history[0]
     net.set_params(**{"coupling.k": k0})
+
+
+# ------------------------------------------------------------------ the connectivity as a parameter
+def _conn_change(net, i, j, name="coupling.weights"):
+    def change(s):
+        old = net.get_param(name)
+        new = old.copy()
+        new[i, j] += s
+        net.set_params(**{name: new})
+        return lambda: net.set_params(**{name: old})
+    return change
+
+
+@pytest.mark.parametrize("coupling", ["laplacian", "laplacian_rw", "laplacian_sym"])
+def test_laplacian_weights_gradient_is_with_respect_to_conn(coupling):
+    """The kernel reads L(conn); the gradient named coupling.weights is d loss / d conn."""
+    n = 5
+    w, lengths = _connectome(n, seed=3)
+    node = bm.HopfStep(n, a=-0.02, w=0.3, init_x=np.linspace(-0.3, 0.3, n), init_y=0.1)
+    net = bm.Network(node, w, distance=lengths, speed=6.0, k=0.2, coupling=coupling,
+                     coupled_var="x", noise=0.02)
+    rng = np.random.default_rng(1)
+    lg = fc_loss("x", np.corrcoef(rng.standard_normal((50, n)), rowvar=False))
+    kw = dict(monitors=["x"], sample_every=2, seed=1)
+    _loss_, g, _ = network_gradient(net, 20.0, dt=0.1, loss_grad=lg, **kw)
+    gw = g["coupling.weights"]
+    assert gw.shape == (n, n) and np.all(np.diag(gw) == 0)
+    for i, j in ((0, 1), (3, 2), (4, 0)):
+        _close(gw[i, j], _fd(net, lg, 20.0, _conn_change(net, i, j), **kw), rel=1e-6,
+               floor=1e-10)
+    np.testing.assert_array_equal(net.get_param("coupling.weights"), w)
+
+
+def test_fitter_trains_the_connectivity(hopf_case):
+    net, _lg, _kw, _ = hopf_case
+    W0 = net.get_param("coupling.weights")
+    pred = bm.Simulator(net, dt=0.1).prediction(40.0, "x", sample_every=5, seed=4)
+    target = pred(net) * 1.1 + 0.01
+    fitter = bm.Fitter(net, bm.fitting.fitter.Adam(lr=0.05), predict=pred,
+                       objective=bm.objectives.timeseries_rmse(), backend="grad",
+                       search_space={"coupling.weights": (0.0, 2.0)})
+    assert fitter.space.items[0].shape == (8, 8)
+    loss, g = fitter.loss_and_grad({}, target)
+    assert g["coupling.weights"].shape == (8, 8)
+    for i, j in ((0, 1), (5, 2)):
+        W = W0.copy()
+        W[i, j] += 1e-6
+        up = fitter.loss({"coupling.weights": W}, target)
+        W[i, j] -= 2e-6
+        down = fitter.loss({"coupling.weights": W}, target)
+        _close(g["coupling.weights"][i, j], (up - down) / 2e-6, rel=1e-5, floor=1e-11)
+    np.testing.assert_array_equal(net.get_param("coupling.weights"), W0)
+    res = fitter.fit(target, 4)
+    assert res.best_loss < res.history[0]
+    assert res.best_params["coupling.weights"].shape == (8, 8)
+    np.testing.assert_array_equal(net.get_param("coupling.weights"),
+                                  res.best_params["coupling.weights"])
+    net.set_params(**{"coupling.weights": W0})
+    with pytest.raises(ValueError, match=r"'coupling.weights' \(8x8 connection weights\) is "
+                                         r"trainable with backend='grad' only"):
+        bm.Fitter(net, predict=pred, backend="nevergrad",
+                  search_space={"coupling.weights": (0.0, 2.0)})
+    with pytest.raises(ValueError, match="per-batch connectivity"):
+        net.set_params(**{"coupling.weights": np.stack([W0, W0])})
+    with pytest.raises(ValueError, match=r"coupling.weights is 3x3"):
+        net.set_params(**{"coupling.weights": np.eye(3)})

@@ -25,7 +25,9 @@ Backends (`optimizer` as brainmass, per backend):
 * "grad": Adam (`fitting.Adam(lr=1e-2)` default) on unconstrained variables u, value =
   transform(u) (a sigmoid onto the box by default), with exact gradients from
   `predict.loss_and_grad(model, objective, target, params)` (the compiled adjoint); no
-  finite differences. History per step, best-seen parameters restored at the end.
+  finite differences. History per step, best-seen parameters restored at the end. The
+  connectivity is trainable here: `search_space={"coupling.weights": (0, 1)}` fits every
+  entry of the (N, N) matrix (the diagonal stays unused unless self_connection).
 
 Derivative-free backends need a finite box per parameter (search_space or the Param's).
 `seed` (default 0) makes derivative-free fits reproducible; `executor=` (a concurrent.futures
@@ -190,6 +192,11 @@ class Fitter:
         self.batch_size = batch_size
         self.space: SearchSpace = resolve_search_space(model, search_space)
         if backend != "grad":
+            for t in self.space:
+                if len(t.shape) == 2:
+                    raise ValueError(f"{t.name!r} ({t.shape[0]}x{t.shape[1]} connection "
+                                     "weights) is trainable with backend='grad' only: a "
+                                     "population shares one connectivity per kernel call")
             self.space.bounds(backend)          # ValueError now, naming a boxless parameter
         self.batched = predict is not None and _is_prediction(predict)
 
@@ -282,7 +289,8 @@ class Fitter:
         diverges."""
         values = self._full(params)
         X = self.space.flatten(values)[None]
-        if self.batched:
+        if self.batched and not any(len(t.shape) == 2 for t in self.space):
+            # (a connectivity is not a batch axis: it is set on the model and run once)
             losses, _ = self._population(X, target)
             return float(losses[0])
         saved = self.space.current()

@@ -4,7 +4,8 @@ A fit's parameters are the model's parameters marked `bm.Param(..., fit=True)` p
 named in `search_space={name: (lower, upper)}` (which also overrides a mark's box). Names are
 those of `Network.set_params`: node parameters ("a"), coupling parameters ("coupling.k",
 "<term>.<name>", or the bare name when it is unique: "k"), noise parameters ("noise.sigma",
-"noise_x.sigma"). A parameter whose current value is one number is ONE scalar of the fit; one
+"noise_x.sigma"), and a coupling term's connectivity ("coupling.weights", an (N, N)
+matrix: the gradient backend only). A parameter whose current value is one number is ONE scalar of the fit; one
 whose value is per node (shape in_size, e.g. `HopfStep(68, a=np.full(68, -0.05))`, or bounds
 given per node) is fitted per node (in_size numbers). Values and boxes are in the parameter's
 declared (physical) units.
@@ -46,6 +47,8 @@ def _param_names(model) -> List[str]:
 def _canonical(model, name) -> str:
     if not isinstance(name, str):
         raise TypeError(f"parameter names must be strings, got {name!r}")
+    if name in getattr(model, "weight_names", ()):
+        return name
     resolve = getattr(model, "_resolve_cparam", None)
     if resolve is not None:
         ckey = resolve(name)
@@ -59,19 +62,33 @@ def _canonical(model, name) -> str:
                      + (f"; {hint}" if hint else "") + f" (parameters: {', '.join(known)})")
 
 
+def _is_weights(model, name: str) -> bool:
+    return name in getattr(model, "weight_names", ())
+
+
+def _shape(model, name: str) -> Tuple[int, ...]:
+    """The shape of a per-element value of `name`: in_size, or (N, N) for the weights."""
+    if _is_weights(model, name):
+        return (model.n_nodes, model.n_nodes)
+    return tuple(model.in_size)
+
+
 def _factor(model, name: str) -> float:
+    if _is_weights(model, name):
+        return 1.0
     if name in getattr(model, "_cparam_index", {}):
         return model._cparam_meta[model._cparam_index[name]]["factor"]
     return model._meta["parameters"][model._param_index[name]]["factor"]
 
 
-def _box(value, what: str, in_size) -> np.ndarray:
+def _box(value, what: str, shape) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"{what} must be a number or a per-node array, got {value!r}") from None
-    if arr.shape not in ((), tuple(in_size)):
-        raise ValueError(f"{what} must be a number or per node (shape {tuple(in_size)}), got "
+    if arr.shape not in ((), tuple(shape)):
+        per = "per node" if len(shape) == 1 else "per entry"
+        raise ValueError(f"{what} must be a number or {per} (shape {tuple(shape)}), got "
                          f"shape {arr.shape}")
     return arr
 
@@ -183,8 +200,8 @@ def resolve_search_space(model, search_space: Optional[Mapping] = None) -> Searc
             continue
         if not isinstance(box, (tuple, list)) or len(box) != 2:
             raise ValueError(f"search_space[{key!r}] must be a (lower, upper) pair, got {box!r}")
-        lo = _box(box[0], f"search_space[{key!r}] lower", model.in_size)
-        hi = _box(box[1], f"search_space[{key!r}] upper", model.in_size)
+        lo = _box(box[0], f"search_space[{key!r}] lower", _shape(model, name))
+        hi = _box(box[1], f"search_space[{key!r}] upper", _shape(model, name))
         if not np.all(lo < hi):
             raise ValueError(f"search_space[{key!r}]: lower must be below upper, got {box!r}")
         boxes[name] = (lo, hi, None)
@@ -197,7 +214,7 @@ def resolve_search_space(model, search_space: Optional[Mapping] = None) -> Searc
     items = []
     bounds = model.param_bounds()
     for name in names:
-        cur = np.asarray(_value(model, name, model.in_size), dtype=float)
+        cur = np.asarray(_value(model, name, _shape(model, name)), dtype=float)
         mark = marks.get(name)
         if name in boxes:
             lo, hi, tr = boxes[name]
@@ -207,7 +224,7 @@ def resolve_search_space(model, search_space: Optional[Mapping] = None) -> Searc
         hi = None if hi is None else np.asarray(hi, dtype=float)
         per_node = cur.ndim > 0 or (lo is not None and lo.ndim > 0) or \
             (hi is not None and hi.ndim > 0)
-        shape = tuple(model.in_size) if per_node else ()
+        shape = _shape(model, name) if per_node else ()
         if cur.size == 1 and per_node:
             cur = np.full(shape, float(cur.reshape(())))
         if tr is None:      # a search_space box: a sigmoid onto it (per node if need be)
@@ -222,7 +239,7 @@ def resolve_search_space(model, search_space: Optional[Mapping] = None) -> Searc
                 check_bounds(np.broadcast_to(edge, shape) if shape else edge,
                              _factor(model, name), bounds.get(name),
                              f"the search box's {what} edge for {name!r}", model.name,
-                             None, model.in_size)
+                             None, None if _is_weights(model, name) else model.in_size)
             except ValueError as e:
                 raise ValueError(f"{e} (the box must lie within the declared bounds)") from None
         if (lo is not None and (cur < lo).any()) or (hi is not None and (cur > hi).any()):

@@ -73,6 +73,36 @@ def laplacian_connectivity(W, *, normalize: Optional[str] = None, eps: float = 1
     return (L, d) if return_diag else L
 
 
+def laplacian_vjp(W: np.ndarray, G: np.ndarray, *, normalize: Optional[str] = None,
+                  eps: float = 1e-12) -> np.ndarray:
+    """d loss / d W from G = d loss / d L (..., N, N), L = laplacian_connectivity(W, ...):
+    the chain rule through the row sums (and their floor at `eps`, whose derivative is 0).
+
+    >>> W = np.array([[0.0, 2.0], [1.0, 0.0]])
+    >>> laplacian_vjp(W, np.array([[1.0, 0.0], [0.0, 0.0]]))   # d L_00 / d W = -row 0
+    array([[ 0., -1.],
+           [ 0.,  0.]])
+    """
+    W = np.asarray(W, dtype=float)
+    G = np.asarray(G, dtype=float)
+    d = W.sum(axis=1)
+    diag = np.diagonal(G, axis1=-2, axis2=-1)                         # (..., N)
+    if normalize is None:
+        return G - diag[..., :, None]                                 # L = W - diag(d)
+    safe = np.maximum(d, eps)
+    live = (d > eps).astype(float)
+    if normalize == "rw":                                             # L = W / d_i - I
+        through_d = (G * W).sum(axis=-1) / safe ** 2 * live
+        return G / safe[:, None] - through_d[..., :, None]
+    if normalize == "sym":                                            # L = r_i W_ij r_j - I
+        r = 1.0 / np.sqrt(safe)
+        gw = G * W
+        s = (gw * r[None, :]).sum(axis=-1) + (gw * r[:, None]).sum(axis=-2)
+        c = -0.5 * r ** 3 * live * s
+        return G * (r[:, None] * r[None, :]) + c[..., :, None]
+    raise ValueError(f"normalize must be None, 'rw' or 'sym', got {normalize!r}")
+
+
 def delays_ms(n: int, distance=None, speed=None, delay=None) -> np.ndarray:
     """Per-edge delays (ms) from a delay matrix or from distance / speed; zeros if neither."""
     if delay is not None:

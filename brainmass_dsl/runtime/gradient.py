@@ -118,8 +118,9 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
     Gradients, in the parameters' own units (d loss / d value): every node parameter by name
     (summed over nodes when the parameter holds one value, per node when it holds one per
     node), every coupling parameter ("coupling.k"), and each term's weight matrix
-    ("coupling.weights", (N, N): d loss / d w_ij for every entry, zero on the diagonal unless
-    the term keeps self-connections). The network is left initialised at the run's end."""
+    ("coupling.weights", (N, N): d loss / d conn_ij for every entry of the term's `conn`,
+    through the Laplacian for the Laplacian couplings; zero on the diagonal unless the term
+    keeps self-connections). The network is left initialised at the run's end."""
     from ..compiler import adjoint_refusal, compile_adjoint
     from ..plan.adjoint import GradientRefused
     from .simulator import Simulator, n_steps_for, sampling_steps
@@ -239,5 +240,6 @@ def _named_gradients(net, gp, gc, gw, edges, batch_size) -> Dict[str, np.ndarray
         rows = np.repeat(np.arange(N), np.diff(e.indptr))
         full = np.zeros((g.shape[0], N, N))
         full[:, rows, e.cols] = g
+        full = t.conn_gradient(full)      # through the Laplacian, for Laplacian couplings
         out[f"{t.spec.name}.weights"] = full if batched else full[0]
     return out

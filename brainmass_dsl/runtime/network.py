@@ -22,6 +22,7 @@ from ..frontend.library import index
 from ..frontend.suggest import did_you_mean
 from ..plan import signature
 from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
+                           laplacian_vjp,
                            square_matrix)
 from .model import Model
 from .param import note_param
@@ -123,18 +124,47 @@ class _Term:
         n = node.n_nodes
         if spec.conn is None:
             raise ValueError("conn= (the (N, N) connectivity) is required")
-        self.weights = square_matrix(spec.conn, "conn", n)
+        self.spec = spec
         self.delay_ms = delays_ms(n, spec.distance, spec.speed, spec.delay)
         self.keep_diagonal = spec.self_connection
+        #: None, or the normalisation of a Laplacian coupling ("" for the plain Laplacian)
+        self.laplacian = None
         if isinstance(spec.coupling, str) and spec.coupling in LAPLACIAN_COUPLINGS:
             # additive coupling on L(conn): its diagonal (minus the row sums) acts without delay
-            w = self.weights.copy()
-            if not spec.self_connection:
-                np.fill_diagonal(w, 0.0)
-            self.weights = laplacian_connectivity(
-                w, normalize=LAPLACIAN_COUPLINGS[spec.coupling])
+            self.laplacian = LAPLACIAN_COUPLINGS[spec.coupling] or ""
             np.fill_diagonal(self.delay_ms, 0.0)
             self.keep_diagonal = True
+        self.set_conn(spec.conn)
+
+    def set_conn(self, conn, what: str = "conn") -> None:
+        """Set the term's connectivity (N, N); `weights` is what the kernel reads: conn itself,
+        or its Laplacian for the Laplacian couplings."""
+        self.conn = square_matrix(conn, what, self.weights_shape[0])
+        if self.laplacian is None:
+            self.weights = self.conn.copy()
+            return
+        w = self.conn.copy()
+        if not self.spec.self_connection:
+            np.fill_diagonal(w, 0.0)
+        self.weights = laplacian_connectivity(w, normalize=self.laplacian or None)
+
+    @property
+    def weights_shape(self):
+        return self.delay_ms.shape
+
+    def conn_gradient(self, g_weights: np.ndarray) -> np.ndarray:
+        """d loss / d conn from d loss / d weights (..., N, N): the identity, or the chain rule
+        through the Laplacian (the diagonal of conn is ignored unless self_connection)."""
+        if self.laplacian is None:
+            return g_weights
+        w = self.conn.copy()
+        if not self.spec.self_connection:
+            np.fill_diagonal(w, 0.0)
+        g = laplacian_vjp(w, g_weights, normalize=self.laplacian or None)
+        if not self.spec.self_connection:
+            idx = np.arange(w.shape[0])
+            g[..., idx, idx] = 0.0
+        return g
 
     def spec_for_compiler(self) -> TermSpec:
         return TermSpec(self.spec.name, self.rb, self.coupled, self.target)
@@ -260,9 +290,27 @@ class Network(Model):
                 return hits[0]
         return None
 
+    @property
+    def weight_names(self) -> List[str]:
+        """The names of the terms' connectivity matrices ("coupling.weights", ...): settable
+        with `set_params`, readable with `get_param`, trainable by the gradient backend."""
+        return [f"{t.spec.name}.weights" for t in self.terms]
+
+    def _set_weights(self, key: str, value) -> None:
+        term = self.terms[self.weight_names.index(key)]
+        if np.ndim(value) == 3:
+            raise ValueError(f"{self.name}: {key} takes one (N, N) matrix shared by every "
+                             "batch member; per-batch connectivity is not supported")
+        term.set_conn(value, key)
+        self._edge_cache.clear()
+
     def set_params(self, **values) -> None:
-        """Node parameters by name; coupling parameters as "coupling.k" (or "k" if unique)."""
+        """Node parameters by name; coupling parameters as "coupling.k" (or "k" if unique);
+        a term's connectivity as "coupling.weights" ((N, N), as `conn=`)."""
         for key, v in values.items():
+            if key in self.weight_names:
+                self._set_weights(key, v)
+                continue
             ckey = self._resolve_cparam(key)
             if ckey is None and key in self._own_noise_params():
                 self._set_own_noise_param(key, v)
@@ -314,6 +362,8 @@ class Network(Model):
         return cached
 
     def get_param(self, name: str):
+        if name in self.weight_names:
+            return self.terms[self.weight_names.index(name)].conn.copy()
         ckey = self._resolve_cparam(name)
         if ckey is None and name in self._own_params:
             return self._own_params[name]
