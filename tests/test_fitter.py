@@ -168,6 +168,21 @@ def test_nevergrad_batched_equals_closure_and_seed(small):
     assert fb.model.get_param("coupling.k") == rb.best_params["coupling.k"]
 
 
+def test_dask_fit_equals_serial(small, dask_cluster):
+    """Each generation's population split over two Dask worker processes: the same fit."""
+    fs, target = _fitter(small, "nevergrad", {"n_sample": 6}, seed=5, batch_size=3)
+    rs = fs.fit(target, 2)
+    fd, _ = _fitter(small, "nevergrad", {"n_sample": 6}, seed=5, batch_size=3,
+                    executor=dask_cluster.get_executor())
+    rd = fd.fit(target, 2)
+    assert rd.history == rs.history and rd.n_evaluations == 12
+    assert rd.best_params == rs.best_params and rd.best_loss == rs.best_loss
+    ss, _ = _fitter(small, "scipy", {"popsize": 3, "tol": 0}, batch_size=4)
+    sd, _ = _fitter(small, "scipy", {"popsize": 3, "tol": 0}, batch_size=4,
+                    executor=dask_cluster.get_executor())
+    assert sd.fit(target, 1).history == ss.fit(target, 1).history
+
+
 def test_scipy_de_and_restarts(small):
     truth, pred, target = small
     f, _ = _fitter(small, "scipy", {"popsize": 4, "tol": 0})

@@ -2,7 +2,6 @@
 equal to single runs and to one batched run, independent of batch_size and executor
 (serial, threads, a Dask LocalCluster of worker processes), reduce=, and ModelSpec (the
 picklable recipe that rebuilds a model in another process)."""
-import logging
 import pickle
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -304,20 +303,14 @@ def test_model_spec_pickles_and_rebuilds_equal_models():
 
 # ------------------------------------------------------------------ Dask
 @pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed")
+def dask_client(dask_cluster):
     import cloudpickle
 
     # the reducers of this test module travel by value (workers cannot import it)
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
-    client = distributed.Client(cluster, timeout="60s")
     try:
-        yield client
+        yield dask_cluster
     finally:
-        client.close()
-        cluster.close()
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
