@@ -309,3 +309,65 @@ def test_fitter_trains_the_connectivity(hopf_case):
         net.set_params(**{"coupling.weights": np.stack([W0, W0])})
     with pytest.raises(ValueError, match=r"coupling.weights is 3x3"):
         net.set_params(**{"coupling.weights": np.eye(3)})
+
+
+# ------------------------------------------------------------------ truncation horizon
+def test_truncated_gradient_is_the_windowed_objectives_gradient(hopf_case):
+    """truncate=W: the gradient of sum_w L_w, where window w's samples are run from the state
+    and history reached at the window's start, held fixed. Reference: central differences of
+    runs restarted (init_states=False) at each window's start with the parameter changed."""
+    net, _lg, _kw, _ = hopf_case
+    n_steps, W = 600, 200
+    g_x = np.random.default_rng(5).standard_normal((n_steps, 8))
+
+    def lg(pred):                       # a linear loss: d loss / d x = g_x everywhere
+        return float((g_x * pred["x"]).sum()), {"x": g_x}
+
+    kw = dict(monitors=["x"], seed=4)
+    exact = network_gradient(net, 60.0, dt=0.1, loss_grad=lg, **kw)[1]
+    same = network_gradient(net, 60.0, dt=0.1, loss_grad=lg, truncate=60.0, **kw)[1]
+    np.testing.assert_array_equal(exact["a"], same["a"])
+    cut = network_gradient(net, 60.0, dt=0.1, loss_grad=lg, truncate=20.0,
+                           checkpoint_every=70, **kw)[1]
+    sim = bm.Simulator(net, dt=0.1)
+
+    def windowed(change):
+        total = 0.0
+        for s in (H, -H):
+            for w0 in range(0, n_steps, W):
+                if w0:
+                    sim.run(w0 * 0.1, monitors=["x"], seed=4, progress=False)
+                undo = change(s)
+                res = sim.run(W * 0.1, monitors=["x"], seed=4, progress=False,
+                              init_states=(w0 == 0))
+                undo()
+                total += (1 if s > 0 else -1) * float((g_x[w0:w0 + W] * res["x"]).sum())
+        return total / (2 * H)
+
+    _close(cut["coupling.k"], windowed(_param_change(net, "coupling.k")), rel=1e-6, floor=1e-8)
+    _close(cut["a"][3], windowed(_param_change(net, "a", 3)), rel=1e-6, floor=1e-8)
+    _close(cut["noise.sigma"], windowed(_param_change(net, "noise.sigma")), rel=1e-6,
+           floor=1e-8)
+    _close(cut["coupling.weights"][2, 5], windowed(_conn_change(net, 2, 5)), rel=1e-6,
+           floor=1e-8)
+    assert abs(cut["coupling.k"] - exact["coupling.k"]) > 1e-3 * abs(exact["coupling.k"])
+    with pytest.raises(ValueError, match="truncate"):
+        network_gradient(net, 60.0, dt=0.1, loss_grad=lg, truncate=0.0, **kw)
+
+
+def test_prediction_carries_the_truncation_to_the_fitter(hopf_case):
+    net, _lg, _kw, _ = hopf_case
+    sim = bm.Simulator(net, dt=0.1)
+    exact = sim.prediction(40.0, "x", sample_every=5, seed=4)
+    cut = sim.prediction(40.0, "x", sample_every=5, seed=4, truncate=10.0, checkpoint_every=30)
+    target = exact(net) * 1.1
+    obj = bm.objectives.timeseries_rmse()
+    le, ge = exact.loss_and_grad(net, obj, target)
+    lc, gc = cut.loss_and_grad(net, obj, target)
+    assert le == lc and not np.allclose(ge["coupling.k"], gc["coupling.k"])
+    ref = network_gradient(net, 40.0, dt=0.1, monitors=["x"], sample_every=5, seed=4,
+                           truncate=10.0, loss_grad=lambda p: (obj(p["x"], target),
+                                                               {"x": obj.grad(p["x"], target)}))
+    np.testing.assert_allclose(gc["a"], ref[1]["a"], rtol=1e-12)
+    with pytest.raises(ValueError, match="truncate"):
+        sim.prediction(40.0, "x", truncate=0.0)

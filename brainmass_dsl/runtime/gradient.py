@@ -108,7 +108,8 @@ class _Run:
 def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=None,
                      transient=None, sample_every=None, seed=None, average: bool = False,
                      inputs: Optional[Mapping[str, object]] = None,
-                     checkpoint_every: Optional[int] = None, batch_size=None, parallel=None):
+                     checkpoint_every: Optional[int] = None, truncate=None, batch_size=None,
+                     parallel=None):
     """(loss, {parameter: gradient}, prediction) of `loss_grad` applied to the run of the
     Network `net` that `Simulator(net, dt).run(duration, monitors=..., transient=...,
     sample_every=..., seed=..., average=..., inputs=...)` makes (its `Result`'s arrays, by
@@ -120,7 +121,16 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
     node), every coupling parameter ("coupling.k"), and each term's weight matrix
     ("coupling.weights", (N, N): d loss / d conn_ij for every entry of the term's `conn`,
     through the Laplacian for the Laplacian couplings; zero on the diagonal unless the term
-    keeps self-connections). The network is left initialised at the run's end."""
+    keeps self-connections). The network is left initialised at the run's end.
+
+    `truncate` (a duration, ms or a time quantity; default None: exact): truncated
+    backpropagation through time. The run is cut into windows of W = truncate / dt steps
+    from t = 0, and the loss's gradient with respect to a sample reaches back only to the
+    start of its window: the state and the coupling history at each window's start are held
+    fixed (their adjoints are dropped there), so no gradient path is longer than W steps.
+    For long runs in unstable regimes, where exact gradients grow without bound; the result
+    is the exact gradient of that windowed objective (tests compare it with finite
+    differences of runs restarted at each window's start)."""
     from ..compiler import adjoint_refusal, compile_adjoint
     from ..plan.adjoint import GradientRefused
     from .simulator import Simulator, n_steps_for, sampling_steps
@@ -152,6 +162,8 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
     K = int(checkpoint_every or default_interval(n_steps, S, max_lag))
     if K < 1:
         raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
+    window = window_steps(truncate, dt, n_steps)
+    starts = sorted(set(range(0, n_steps, K)) | set(range(0, n_steps, window)))
 
     # ---- forward, keeping a checkpoint before every segment
     n_out = -(-(n_steps - n_tr) // k)
@@ -164,9 +176,9 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
             rec_pos[row] = len(result_rows)
             result_rows.append(row)
     checkpoints = []
-    for t0 in range(0, n_steps, K):
+    for t0, t1 in zip(starts, starts[1:] + [n_steps]):
         checkpoints.append(run.checkpoint())
-        run.advance(min(K, n_steps - t0), rec, rec_pos, n_tr, k, average)
+        run.advance(t1 - t0, rec, rec_pos, n_tr, k, average)
     pred = sim._result(rec.copy(), rows, rec_pos, dt, n_tr, k, n_keep, 0, average)
     prediction = {name: pred[name] for name, _ in rows}
     loss, dpred = loss_grad(prediction)
@@ -193,8 +205,9 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
     seg_pos = np.concatenate([all_states, np.full(len(net.output_names), -1, np.int64)])
     adjoint = kernel.module.adjoint_parallel if (parallel if parallel is not None else B > 1) \
         else kernel.module.adjoint_serial
+    ends = {c.step: t1 for c, t1 in zip(checkpoints, starts[1:] + [n_steps])}
     for c in reversed(checkpoints):
-        n = min(K, n_steps - c.step)
+        n = ends[c.step] - c.step
         run.restore(c, n)
         seg = np.empty((n + 1, S, B, N))
         seg[0] = c.state
@@ -211,10 +224,27 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
             seed=run.seed, batch0=0, t0=c.step, n=n, dt=dt, grec=grec, rec_pos=rec_pos,
             n_transient=n_tr, sample_every=k, mean=int(average), fill=int(c.windows is None),
             lam=lam, gp=gp, gc=gc), term_args))
+        if c.step % window == 0:
+            # a truncation window starts here: its state and history are held fixed
+            lam[...] = 0.0
+            for p in pend:
+                p[...] = 0.0
     # leave the network as a forward run leaves it
     net._edge_cache.pop(dt, None)
     net.init_all_states(batch_size)
     return float(loss), _named_gradients(net, gp, gc, gw, run.edges, batch_size), prediction
+
+
+def window_steps(truncate, dt: float, n_steps: int) -> int:
+    """The truncation window in steps (n_steps when `truncate` is None)."""
+    if truncate is None:
+        return max(1, n_steps)
+    from .simulator import n_steps_for
+
+    try:
+        return n_steps_for(to_ms(truncate, "truncate"), dt)
+    except ValueError as e:
+        raise ValueError(f"truncate: {e}".replace("duration", "the window")) from None
 
 
 def _reduce_to(value, g: np.ndarray, batched: bool) -> np.ndarray:

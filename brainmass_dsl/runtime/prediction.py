@@ -11,6 +11,11 @@ sample_every=..., seed=...)` from the model's initial states and returns the mon
 (time, regions) (brainmass's `predict` closure; `Fitter` calls it after setting a candidate's
 parameters on the model).
 
+`predict.loss_and_grad(model, objective, target, params)` is the loss and its exact gradient
+(the compiled discrete adjoint, `runtime.gradient`) that `Fitter(backend="grad")` uses;
+`truncate=` (a duration) makes it the truncated gradient through windows of that length and
+`checkpoint_every=` (steps) sets its memory/time trade-off; neither changes a forward run.
+
 `predict.batch(model, points)` evaluates P parameter points (a list of {name: value}, names as
 `Network.set_params` takes them: "a", "coupling.k", "noise.sigma"; values numbers or per-node
 arrays) as ONE batched kernel call (a `runtime.sweep` with `zip=True`), returning (P, time,
@@ -56,7 +61,8 @@ class Prediction:
 
     def __init__(self, simulator, duration, monitor: Optional[str] = None, *, transient=None,
                  sample_every=None, seed: Optional[int] = None, average: bool = False,
-                 inputs: Optional[Mapping] = None, forward=None):
+                 inputs: Optional[Mapping] = None, forward=None, truncate=None,
+                 checkpoint_every: Optional[int] = None):
         from .simulator import n_steps_for, sampling_steps
         from . import environ
 
@@ -91,6 +97,11 @@ class Prediction:
         self.monitor = monitor
         self.seed = None if seed is None else int(seed)
         self.last_diverged: List[tuple] = []
+        if truncate is not None:
+            from .gradient import window_steps
+
+            window_steps(truncate, self.dt, self.n_steps)        # a bad window fails here
+        self.truncate, self.checkpoint_every = truncate, checkpoint_every
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -215,7 +226,8 @@ class Prediction:
         loss, grads, _ = network_gradient(
             model, self.duration, loss_grad=loss_grad, dt=self.dt, monitors=[name],
             seed=self._seed(model), transient=self.n_transient, sample_every=self.every,
-            average=self.average, inputs=self.inputs)
+            average=self.average, inputs=self.inputs, truncate=self.truncate,
+            checkpoint_every=self.checkpoint_every)
         for key in list(params or ()):
             if key not in grads and hasattr(model, "_resolve_cparam"):
                 full = model._resolve_cparam(key)

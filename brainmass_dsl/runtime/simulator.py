@@ -241,16 +241,17 @@ class Simulator:
     # ---------------------------------------------------------------- fitting
     def prediction(self, duration, monitor: Optional[str] = None, *, transient=None,
                    sample_every=None, seed: Optional[int] = None, average: bool = False,
-                   inputs=None, forward=None):
+                   inputs=None, forward=None, truncate=None, checkpoint_every=None):
         """A `Prediction`: this simulation as a function of the model's parameters, for
         `bm.Fitter` (callable as brainmass's `predict(model)` -> (time, regions); `.batch`
         runs a population of parameter points in one batched kernel call). `monitor`: a
-        state or output name (default: the first output); see `runtime.prediction`."""
+        state or output name (default: the first output); `truncate`, `checkpoint_every`:
+        the gradient's (see `runtime.prediction`)."""
         from .prediction import Prediction
 
         return Prediction(self, duration, monitor, transient=transient,
                           sample_every=sample_every, seed=seed, average=average, inputs=inputs,
-                          forward=forward)
+                          forward=forward, truncate=truncate, checkpoint_every=checkpoint_every)
 
     # ---------------------------------------------------------------- run
     def run(self, duration, *, inputs=None, monitors=None, transient=None, sample_every=None,
