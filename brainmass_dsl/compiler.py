@@ -201,26 +201,38 @@ def compile_network(node_rb: ResolvedBlock, integrator: Optional[str], terms, *,
     return NodeKernel(module, key, scheme)
 
 
+#: the derivative kernels of a fused network kernel: "adjoint", the discrete adjoint (a
+#: reverse sweep, plan/adjoint.py); "tangent", forward sensitivities along given directions
+#: (plan/sensitivity.py)
+DERIVATIVE_KINDS = ("adjoint", "tangent")
+
+
 def adjoint_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float64",
-                backend: str = "numba", wiring=()) -> str:
-    return cache.make_key(kind="adjoint", source=_source_key(node), integrator=integrator,
+                backend: str = "numba", wiring=(), kind: str = "adjoint") -> str:
+    return cache.make_key(kind=kind, source=_source_key(node), integrator=integrator,
                           terms=[(t.name, _source_key(t.coupling), t.coupled, t.target)
                                  for t in terms], dtype=dtype, backend=backend,
                           wiring=_wiring_key(wiring))
 
 
 def render_adjoint(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,
-                   wiring=()) -> str:
+                   wiring=(), kind: str = "adjoint") -> str:
+    """The module text of a derivative kernel (`kind`: "adjoint" or "tangent")."""
+    plan = plan_network_kernel(node_rb, program, integrator, terms, wiring)
+    if kind == "tangent":
+        from .backends.numba.tangent_codegen import render_tangent_module
+        from .plan.sensitivity import plan_tangent
+
+        return render_tangent_module(plan_tangent(plan), cache_key=key, version=__version__)
     from .backends.numba.adjoint_codegen import render_adjoint_module
     from .plan.adjoint import plan_adjoint
 
-    plan = plan_network_kernel(node_rb, program, integrator, terms, wiring)
     return render_adjoint_module(plan_adjoint(plan), cache_key=key, version=__version__)
 
 
 def adjoint_refusal(node_rb: ResolvedBlock, program, integrator: Optional[str], terms,
                     wiring=()) -> str:
-    """Why the adjoint of this network kernel cannot be generated ('' when it can)."""
+    """Why the derivatives of this network kernel cannot be generated ('' when they can)."""
     from .plan.adjoint import refusal
 
     scheme = get(integrator or DEFAULT).name
@@ -228,10 +240,15 @@ def adjoint_refusal(node_rb: ResolvedBlock, program, integrator: Optional[str], 
 
 
 def compile_adjoint(node_rb: ResolvedBlock, integrator: Optional[str], terms, *,
-                    dtype: str = "float64", program=None, wiring=()) -> NodeKernel:
-    """The cached discrete-adjoint kernel of the fused network kernel (plan/adjoint.py)."""
+                    dtype: str = "float64", program=None, wiring=(),
+                    kind: str = "adjoint") -> NodeKernel:
+    """The cached derivative kernel of the fused network kernel: the discrete adjoint
+    (plan/adjoint.py) or, with kind="tangent", the forward sensitivities
+    (plan/sensitivity.py)."""
+    if kind not in DERIVATIVE_KINDS:
+        raise ValueError(f"kind must be one of {DERIVATIVE_KINDS}, got {kind!r}")
     scheme = get(integrator or DEFAULT).name
-    key = adjoint_key(node_rb, scheme, terms, dtype, wiring=wiring)
+    key = adjoint_key(node_rb, scheme, terms, dtype, wiring=wiring, kind=kind)
     module = cache.load(key, lambda: render_adjoint(node_rb, program, scheme, terms, key,
-                                                    wiring))
+                                                    wiring, kind))
     return NodeKernel(module, key, scheme)

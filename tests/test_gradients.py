@@ -9,6 +9,7 @@ from brainmass_dsl.ir.analysis import Assign
 from brainmass_dsl.ir.reverse import reverse
 from brainmass_dsl.plan.adjoint import GradientRefused
 from brainmass_dsl.runtime.gradient import network_gradient
+from brainmass_dsl.runtime.sensitivity import network_sensitivity
 
 H = 1e-6     # central differences: truncation ~H**2, rounding ~1e-16 * loss / H
 
@@ -371,3 +372,101 @@ def test_prediction_carries_the_truncation_to_the_fitter(hopf_case):
     np.testing.assert_allclose(gc["a"], ref[1]["a"], rtol=1e-12)
     with pytest.raises(ValueError, match="truncate"):
         sim.prediction(40.0, "x", truncate=0.0)
+
+
+# ------------------------------------------------------------------ forward sensitivities
+def _linear_loss(name, shape, seed):
+    G = np.random.default_rng(seed).standard_normal(shape)
+    return G, lambda pred: (float((G * pred[name]).sum()), {name: G})
+
+
+@pytest.mark.parametrize("average", [False, True])
+def test_forward_sensitivities_equal_the_adjoint(hopf_case, average):
+    """<adjoint gradient, direction> == <d loss / d samples, tangent> for a parameter, a
+    noise parameter, a per-node direction and a weights direction."""
+    net, _lg, kw, _ = hopf_case
+    kw = dict(kw, average=average)
+    n_samples = (600 - 50) // 5 if average else 110
+    G, lg = _linear_loss("x", (n_samples, 8), seed=2)
+    _l, g, pred = network_gradient(net, 60.0, dt=0.1, loss_grad=lg, **kw)
+    dW = np.random.default_rng(3).standard_normal((8, 8))
+    da = np.arange(8.0)
+    p2, tan = network_sensitivity(net, 60.0, dt=0.1, checkpoint_every=70, directions=[
+        "coupling.k", "noise.sigma", {"a": da}, {"coupling.weights": dW},
+        {"coupling.k": 2.0, "w": -1.0}], **kw)
+    np.testing.assert_array_equal(p2["x"], pred["x"])
+    assert tan["coupling.k"]["x"].shape == pred["x"].shape
+    expect = {"coupling.k": g["coupling.k"], "noise.sigma": g["noise.sigma"],
+              "a": (g["a"] * da).sum(), "coupling.weights": (g["coupling.weights"] * dW).sum(),
+              "coupling.k, w": 2.0 * g["coupling.k"] - np.sum(g["w"])}
+    for label, ref in expect.items():
+        _close(float((G * tan[label]["x"]).sum()), float(ref), rel=1e-12, floor=1e-13)
+
+
+def test_forward_sensitivity_of_the_trajectory_matches_finite_differences(hopf_case):
+    net, _lg, kw, _ = hopf_case
+    _p, tan = network_sensitivity(net, 60.0, dt=0.1, directions=["coupling.k", {"a": 1.0}],
+                                  **kw)
+    for label, name in (("coupling.k", "coupling.k"), ("a", "a")):
+        xs = []
+        for s in (H, -H):
+            undo = _param_change(net, name)(s)
+            xs.append(bm.Simulator(net, dt=0.1).run(60.0, progress=False, **kw)["x"])
+            undo()
+        fd = (xs[0] - xs[1]) / (2 * H)
+        np.testing.assert_allclose(tan[label]["x"], fd, rtol=1e-5, atol=1e-8)
+        assert np.abs(tan[label]["x"]).max() > 1e-3
+
+
+def test_forward_sensitivities_per_edge_and_two_terms():
+    """The tangent kernel's per-edge path (Kuramoto) and two terms with sender parameters and
+    inputs (Jansen-Rit) against the adjoint."""
+    n = 5
+    w, lengths = _connectome(n, seed=5)
+    node = bm.KuramotoNetwork(n, omega=np.linspace(0.01, 0.05, n), init_theta=np.arange(n) * 1.0)
+    kur = bm.Network(node, conn=w, distance=lengths, speed=3.0, coupling="KuramotoCoupling",
+                     coupling_params={"K": 0.3})
+    jr_w, jr_len = _connectome(4, seed=7)
+    jr = bm.Network(bm.JansenRitStep(4, method="heun2"), conn=jr_w, distance=jr_len, speed=4.0,
+                    coupling="SigmoidalJansenRit", k=2.0,
+                    couplings=[bm.Coupling("diffusive", conn=jr_w.T, delay=np.full((4, 4), 1.5),
+                                           name="back", coupled_var="M", target="I_inp",
+                                           params={"k": 0.05})])
+    cases = [(kur, "theta", 10.0, dict(sample_every=4), ["coupling.K", "omega"], (25, n)),
+             (jr, "E", 15.0, dict(sample_every=5, inputs={"E_inp": 0.22}),
+              ["coupling.k", "back.k", "coupling.cmin", "coupling.r", "C"], (30, 4))]
+    for net, mon, dur, kw, names, shape in cases:
+        G, lg = _linear_loss(mon, shape, seed=4)
+        _l, g, _ = network_gradient(net, dur, dt=0.1, loss_grad=lg, monitors=[mon], **kw)
+        dW = np.random.default_rng(6).standard_normal(w.shape if net is kur else (4, 4))
+        _p, tan = network_sensitivity(net, dur, dt=0.1, monitors=[mon], checkpoint_every=9,
+                                      directions=names + [{"coupling.weights": dW}], **kw)
+        for name in names:
+            _close(float((G * tan[name][mon]).sum()), float(np.sum(g[name])), rel=1e-10,
+                   floor=1e-15)
+        _close(float((G * tan["coupling.weights"][mon]).sum()),
+               float((g["coupling.weights"] * dW).sum()), rel=1e-10, floor=1e-15)
+
+
+def test_sensitivity_arguments(hopf_case):
+    net, _lg, kw, _ = hopf_case
+    with pytest.raises(ValueError, match=r"'b' is not a parameter.*did you mean"):
+        network_sensitivity(net, 5.0, dt=0.1, directions=["b"], monitors=["x"])
+    with pytest.raises(ValueError, match=r"as a \{'coupling.weights': \(N, N\) matrix\}"):
+        network_sensitivity(net, 5.0, dt=0.1, directions=["coupling.weights"], monitors=["x"])
+    with pytest.raises(ValueError, match=r"direction of 'a' must be a number or per node"):
+        network_sensitivity(net, 5.0, dt=0.1, directions=[{"a": np.ones(3)}], monitors=["x"])
+    with pytest.raises(TypeError, match="parameter names or"):
+        network_sensitivity(net, 5.0, dt=0.1, directions=[3], monitors=["x"])
+
+
+def test_laplacian_jvp_matches_finite_differences():
+    from brainmass_dsl.runtime.connectivity import laplacian_connectivity, laplacian_jvp
+
+    rng = np.random.default_rng(0)
+    W = rng.random((5, 5))
+    dW = rng.standard_normal((5, 5))
+    for norm in (None, "rw", "sym"):
+        fd = (laplacian_connectivity(W + 1e-6 * dW, normalize=norm)
+              - laplacian_connectivity(W - 1e-6 * dW, normalize=norm)) / 2e-6
+        np.testing.assert_allclose(laplacian_jvp(W, dW, normalize=norm), fd, atol=1e-8)

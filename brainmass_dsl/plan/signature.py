@@ -196,3 +196,55 @@ def adjoint_args(n_terms: int) -> Tuple[Arg, ...]:
 def pack_adjoint(values: Mapping[str, object], terms: Sequence[Mapping[str, object]]) -> tuple:
     """The positional arguments of an adjoint kernel (as `pack`)."""
     return _pack(adjoint_args(len(terms)), values, terms, "the adjoint kernel")
+
+
+#: the forward sensitivities (tangents) of a network kernel (plan/sensitivity.py), one call
+#: per segment, for D directions
+TANGENT_ARGS: Tuple[Arg, ...] = (
+    Arg("_xseg", "f8", "(n + 1, S, B, N)", "states at the segment's times _t0 ... _t0 + n"),
+    Arg("_params", "f8", "(P, B, N)", "parameters (canonical units)"),
+    Arg("_cparams", "f8", "(C, B, N)", "coupling parameters (canonical units)"),
+    Arg("_inputs", "f8", "(T_in, I, B, N)", "inputs; global step g reads row g * _in_tstride"),
+    Arg("_in_tstride", "i8", "", "1: inputs per step, 0: one row for every step"),
+    Arg("_seed", "u8", "", "the noise's key"),
+    Arg("_batch0", "i8", "", "batch index of element 0 in the noise counters"),
+    Arg("_t0", "i8", "", "global index of the segment's first step"),
+    Arg("_n", "i8", "", "steps in the segment"),
+    Arg("_dt", "f8", "", "time step (ms)"),
+    Arg("_trec", "f8", "(T_out, D, R, B, N)", "tangents of the samples, accumulated"),
+    Arg("_rec_pos", "i8", "(S + O,)", "each state's/output's row in _trec (-1: not recorded)"),
+    Arg("_n_transient", "i8", "", "first global step whose end is sampled"),
+    Arg("_sample_every", "i8", "", "steps between samples"),
+    Arg("_mean", "i8", "", "1: every step of a window adds to its sample (a sum)"),
+    Arg("_fill", "i8", "", "1: the segment starts the run (history = the first sent value)"),
+    Arg("_tx", "f8", "(D, S, B, N)", "tangent of the state: in at _t0, out at _t0 + n"),
+    Arg("_tp", "f8", "(D, P, B, N)", "tangent of the parameters (the directions)"),
+    Arg("_tc", "f8", "(D, C, B, N)", "tangent of the coupling parameters"),
+)
+
+#: per coupling term k of the tangent kernel (names get the suffix k)
+TANGENT_TERM_ARGS: Tuple[Arg, ...] = (
+    Arg("_ptr", "i8", "(N + 1,)", "CSR row pointers of the in-edges"),
+    Arg("_w", "f8", "(E,)", "their weights"),
+    Arg("_cols", "i8", "(E,)", "their source nodes"),
+    Arg("_off", "i8", "(E,)", "their history offsets j - lag_ij * N"),
+    Arg("_lag", "i8", "(E,)", "their lags in steps"),
+    Arg("_rowsum", "f8", "(N,)", "row sums of the weights"),
+    Arg("_hwin", "f8", "(B, maxlag * N)", "sent values at _t0 - maxlag ... _t0 - 1"),
+    Arg("_thwin", "f8", "(D, B, maxlag * N)", "their tangents: in at _t0 - maxlag ... "
+                                              "_t0 - 1, out at _t0 + n - maxlag ... _t0 + n - 1"),
+    Arg("_tw", "f8", "(D, E)", "tangent of the weights (the directions)"),
+    Arg("_trowsum", "f8", "(D, N)", "tangent of the row sums"),
+    Arg("_maxlag", "i8", "", "the longest lag in steps"),
+)
+
+
+def tangent_args(n_terms: int) -> Tuple[Arg, ...]:
+    """The arguments of a tangent kernel with `n_terms` coupling terms."""
+    return TANGENT_ARGS + tuple(Arg(f"{a.name}{k}", a.dtype, a.shape, a.doc)
+                                for k in range(n_terms) for a in TANGENT_TERM_ARGS)
+
+
+def pack_tangent(values: Mapping[str, object], terms: Sequence[Mapping[str, object]]) -> tuple:
+    """The positional arguments of a tangent kernel (as `pack`)."""
+    return _pack(tangent_args(len(terms)), values, terms, "the tangent kernel")

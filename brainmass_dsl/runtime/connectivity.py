@@ -103,6 +103,31 @@ def laplacian_vjp(W: np.ndarray, G: np.ndarray, *, normalize: Optional[str] = No
     raise ValueError(f"normalize must be None, 'rw' or 'sym', got {normalize!r}")
 
 
+def laplacian_jvp(W: np.ndarray, dW: np.ndarray, *, normalize: Optional[str] = None,
+                  eps: float = 1e-12) -> np.ndarray:
+    """The change of L = laplacian_connectivity(W, ...) for a change dW of W (N, N).
+
+    >>> laplacian_jvp(np.array([[0.0, 2.0], [1.0, 0.0]]), np.array([[0.0, 1.0], [0.0, 0.0]]))
+    array([[-1.,  1.],
+           [ 0.,  0.]])
+    """
+    W = np.asarray(W, dtype=float)
+    dW = np.asarray(dW, dtype=float)
+    d, dd = W.sum(axis=1), dW.sum(axis=1)
+    if normalize is None:
+        return dW - np.diag(dd)
+    safe = np.maximum(d, eps)
+    dsafe = dd * (d > eps)
+    if normalize == "rw":
+        return dW / safe[:, None] - W * (dsafe / safe ** 2)[:, None]
+    if normalize == "sym":
+        r = 1.0 / np.sqrt(safe)
+        dr = -0.5 * r ** 3 * dsafe
+        return dW * (r[:, None] * r[None, :]) + W * (dr[:, None] * r[None, :]
+                                                     + r[:, None] * dr[None, :])
+    raise ValueError(f"normalize must be None, 'rw' or 'sym', got {normalize!r}")
+
+
 def delays_ms(n: int, distance=None, speed=None, delay=None) -> np.ndarray:
     """Per-edge delays (ms) from a delay matrix or from distance / speed; zeros if neither."""
     if delay is not None:

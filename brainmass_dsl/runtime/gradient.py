@@ -83,6 +83,61 @@ class _Run:
             raise diverged_error(net, status, self.dt)
         net._step += n
 
+    def segment_starts(self, checkpoint_every: Optional[int], window: int) -> List[int]:
+        """The first step of every segment: every K steps (default `default_interval`) and
+        at every truncation window's start."""
+        max_lag = max((e.max_lag for e in self.edges), default=0)
+        K = int(checkpoint_every or default_interval(self.n_steps, self.S, max_lag))
+        if K < 1:
+            raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
+        return sorted(set(range(0, self.n_steps, K)) | set(range(0, self.n_steps, window)))
+
+    def forward(self, starts: List[int]):
+        """Run the whole duration segment by segment, keeping a checkpoint before each:
+        (rec, rec_pos, n_keep, checkpoints), rec as the Simulator's kernel records it."""
+        S, B, N = self.S, self.B, self.N
+        n_out = -(-(self.n_steps - self.n_tr) // self.every)
+        n_keep = (self.n_steps - self.n_tr) // self.every if self.average else n_out
+        rec = np.zeros((n_out, len(self.rows), B, N))
+        rec_pos = np.full(S + len(self.net.output_names), -1, dtype=np.int64)
+        n_rows = 0
+        for _name, row in self.rows:
+            if rec_pos[row] < 0:
+                rec_pos[row] = n_rows
+                n_rows += 1
+        checkpoints = []
+        for t0, t1 in zip(starts, starts[1:] + [self.n_steps]):
+            checkpoints.append(self.checkpoint())
+            self.advance(t1 - t0, rec, rec_pos, self.n_tr, self.every, self.average)
+        return rec, rec_pos, n_keep, checkpoints
+
+    def states_of(self, c: _Checkpoint, n: int) -> np.ndarray:
+        """The states at steps c.step ... c.step + n (n + 1, S, B, N), recomputed by the
+        forward kernel from the checkpoint `c`."""
+        S, B, N = self.S, self.B, self.N
+        self.restore(c, n)
+        seg = np.empty((n + 1, S, B, N))
+        seg[0] = c.state
+        seg_pos = np.concatenate([np.arange(S, dtype=np.int64),
+                                  np.full(len(self.net.output_names), -1, np.int64)])
+        self.advance(n, seg[1:].reshape(n, S, B, N), seg_pos, c.step, 1, False)
+        return seg
+
+    def term_args(self, c: _Checkpoint) -> List[dict]:
+        """Per coupling term: the edges and the history before the checkpoint."""
+        out = []
+        for k_, e in enumerate(self.edges):
+            hwin = (np.zeros((self.B, e.max_lag * self.N)) if c.windows is None
+                    else np.ascontiguousarray(c.windows[k_][:, :e.max_lag * self.N]))
+            out.append(dict(ptr=e.indptr, w=e.data, cols=e.cols, off=e.offsets(self.N),
+                            lag=e.lags, rowsum=e.rowsum, hwin=hwin, maxlag=e.max_lag))
+        return out
+
+    def finish(self, batch_size) -> None:
+        """Leave the network as a forward run leaves it."""
+        self.net._edge_cache.pop(self.dt, None)
+        self.net.init_all_states(batch_size)
+
     def checkpoint(self) -> _Checkpoint:
         net = self.net
         wins = None
@@ -103,6 +158,39 @@ class _Run:
                 full = np.zeros((self.B, signature.window_rows(e.max_lag, n) * self.N))
                 full[:, :w.shape[1]] = w
                 net._windows.append(full)
+
+
+def prepare(net, duration, kind: str, *, dt, monitors, transient, sample_every, seed,
+            average, inputs, batch_size):
+    """(Simulator, _Run, derivative kernel) of a gradient ("adjoint") or sensitivity
+    ("tangent") evaluation; GradientRefused / ValueError / TypeError for what they cannot
+    differentiate."""
+    from ..compiler import adjoint_refusal, compile_adjoint
+    from ..plan.adjoint import GradientRefused
+    from .simulator import Simulator, n_steps_for, sampling_steps
+
+    if inputs is not None and (callable(inputs) or not isinstance(inputs, Mapping)):
+        raise TypeError("gradients and sensitivities take constant inputs {name: value}; "
+                        "time-varying inputs are not supported yet")
+    sim = Simulator(net, dt)
+    dt = sim.dt if sim.dt is not None else environ.get_dt()
+    n_steps = n_steps_for(to_ms(duration, "duration"), dt)
+    n_tr, k = sampling_steps(transient, sample_every, dt, n_steps)
+    rows, funcs = sim._monitors(monitors)
+    if funcs:
+        raise ValueError("gradients need monitors given by name (states and outputs), not "
+                         "Python callables")
+    node = net.node
+    terms = [t.spec_for_compiler() for t in net.terms]
+    wiring = node._wiring + net._net_wiring
+    why = adjoint_refusal(node._block, node._program, net.method, terms, wiring)
+    if why:
+        raise GradientRefused(f"{net.name}: {why}")
+    kernel = compile_adjoint(node._block, net.method, terms, program=node._program,
+                             wiring=wiring, kind=kind)
+    run = _Run(net, dt, n_steps, n_tr, k, rows, net.seed if seed is None else int(seed),
+               average, batch_size, inputs)
+    return sim, run, kernel
 
 
 def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=None,
@@ -131,54 +219,16 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
     For long runs in unstable regimes, where exact gradients grow without bound; the result
     is the exact gradient of that windowed objective (tests compare it with finite
     differences of runs restarted at each window's start)."""
-    from ..compiler import adjoint_refusal, compile_adjoint
-    from ..plan.adjoint import GradientRefused
-    from .simulator import Simulator, n_steps_for, sampling_steps
-
-    if inputs is not None and (callable(inputs) or not isinstance(inputs, Mapping)):
-        raise TypeError("network_gradient(inputs=...) takes constant inputs {name: value}; "
-                        "time-varying inputs are not supported by the gradient yet")
-
-    sim = Simulator(net, dt)
-    dt = sim.dt if sim.dt is not None else environ.get_dt()
-    n_steps = n_steps_for(to_ms(duration, "duration"), dt)
-    n_tr, k = sampling_steps(transient, sample_every, dt, n_steps)
-    rows, funcs = sim._monitors(monitors)
-    if funcs:
-        raise ValueError("gradients need monitors given by name (states and outputs), not "
-                         "Python callables")
-    node = net.node
-    terms = [t.spec_for_compiler() for t in net.terms]
-    wiring = node._wiring + net._net_wiring
-    why = adjoint_refusal(node._block, node._program, net.method, terms, wiring)
-    if why:
-        raise GradientRefused(f"{net.name}: {why}")
-    kernel = compile_adjoint(node._block, net.method, terms, program=node._program,
-                             wiring=wiring)
-    run = _Run(net, dt, n_steps, n_tr, k, rows, net.seed if seed is None else int(seed),
-               average, batch_size, inputs)
+    sim, run, kernel = prepare(net, duration, "adjoint", dt=dt, monitors=monitors,
+                               transient=transient, sample_every=sample_every, seed=seed,
+                               average=average, inputs=inputs, batch_size=batch_size)
+    dt, n_steps, n_tr, k, rows = run.dt, run.n_steps, run.n_tr, run.every, run.rows
     B, N, S = run.B, run.N, run.S
-    max_lag = max((e.max_lag for e in run.edges), default=0)
-    K = int(checkpoint_every or default_interval(n_steps, S, max_lag))
-    if K < 1:
-        raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
     window = window_steps(truncate, dt, n_steps)
-    starts = sorted(set(range(0, n_steps, K)) | set(range(0, n_steps, window)))
+    starts = run.segment_starts(checkpoint_every, window)
 
     # ---- forward, keeping a checkpoint before every segment
-    n_out = -(-(n_steps - n_tr) // k)
-    n_keep = (n_steps - n_tr) // k if average else n_out
-    rec = np.zeros((n_out, len(rows), B, N))
-    rec_pos = np.full(S + len(net.output_names), -1, dtype=np.int64)
-    result_rows = []
-    for _name, row in rows:
-        if rec_pos[row] < 0:
-            rec_pos[row] = len(result_rows)
-            result_rows.append(row)
-    checkpoints = []
-    for t0, t1 in zip(starts, starts[1:] + [n_steps]):
-        checkpoints.append(run.checkpoint())
-        run.advance(t1 - t0, rec, rec_pos, n_tr, k, average)
+    rec, rec_pos, n_keep, checkpoints = run.forward(starts)
     pred = sim._result(rec.copy(), rows, rec_pos, dt, n_tr, k, n_keep, 0, average)
     prediction = {name: pred[name] for name, _ in rows}
     loss, dpred = loss_grad(prediction)
@@ -201,24 +251,14 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
     gc = np.zeros_like(cparams)
     pend = [np.zeros((B, e.max_lag * N)) for e in run.edges]
     gw = [np.zeros((B, e.data.size)) for e in run.edges]
-    all_states = np.arange(S, dtype=np.int64)
-    seg_pos = np.concatenate([all_states, np.full(len(net.output_names), -1, np.int64)])
     adjoint = kernel.module.adjoint_parallel if (parallel if parallel is not None else B > 1) \
         else kernel.module.adjoint_serial
-    ends = {c.step: t1 for c, t1 in zip(checkpoints, starts[1:] + [n_steps])}
+    ends = dict(zip(starts, starts[1:] + [n_steps]))
     for c in reversed(checkpoints):
         n = ends[c.step] - c.step
-        run.restore(c, n)
-        seg = np.empty((n + 1, S, B, N))
-        seg[0] = c.state
-        run.advance(n, seg[1:].reshape(n, S, B, N), seg_pos, c.step, 1, False)
-        term_args = []
-        for k_, e in enumerate(run.edges):
-            hwin = (np.zeros((B, e.max_lag * N)) if c.windows is None
-                    else np.ascontiguousarray(c.windows[k_][:, :e.max_lag * N]))
-            term_args.append(dict(ptr=e.indptr, w=e.data, cols=e.cols, off=e.offsets(N),
-                                  lag=e.lags, rowsum=e.rowsum, hwin=hwin, pend=pend[k_],
-                                  gw=gw[k_], maxlag=e.max_lag))
+        seg = run.states_of(c, n)
+        term_args = [dict(base, pend=pend[k_], gw=gw[k_])
+                     for k_, base in enumerate(run.term_args(c))]
         adjoint(*signature.pack_adjoint(dict(
             xseg=seg, params=params, cparams=cparams, inputs=run.inputs, in_tstride=0,
             seed=run.seed, batch0=0, t0=c.step, n=n, dt=dt, grec=grec, rec_pos=rec_pos,
@@ -229,9 +269,7 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
             lam[...] = 0.0
             for p in pend:
                 p[...] = 0.0
-    # leave the network as a forward run leaves it
-    net._edge_cache.pop(dt, None)
-    net.init_all_states(batch_size)
+    run.finish(batch_size)
     return float(loss), _named_gradients(net, gp, gc, gw, run.edges, batch_size), prediction
 
 
