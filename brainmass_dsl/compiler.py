@@ -230,6 +230,30 @@ def render_adjoint(node_rb: ResolvedBlock, program, integrator: str, terms, key:
     return render_adjoint_module(plan_adjoint(plan), cache_key=key, version=__version__)
 
 
+def compile_forward_adjoint(forward: ForwardSpec, *, dtype: str = "float64") -> NodeKernel:
+    """The cached run-and-reverse kernels of a fused forward monitor's model on its own
+    (plan/forward_adjoint.py): `forward_states`, `forward_outputs`, `forward_reverse`."""
+    from .backends.numba.forward_adjoint_codegen import render_forward_adjoint_module
+    from .ir.lower import lower_block
+    from .plan.forward import plan_forward
+    from .plan.forward_adjoint import plan_forward_adjoint
+
+    scheme = get(forward.integrator).name
+    key = cache.make_key(kind="forward_adjoint", source=_source_key(forward.model),
+                         integrator=scheme, target=forward.target, dtype=dtype,
+                         backend="numba")
+
+    def render() -> str:
+        import sympy as sp
+
+        fplan = plan_forward(lower_block(forward.model), scheme, sp.Integer(0),
+                             forward.target)
+        return render_forward_adjoint_module(plan_forward_adjoint(fplan), cache_key=key,
+                                             version=__version__)
+
+    return NodeKernel(cache.load(key, render), key, scheme)
+
+
 def adjoint_refusal(node_rb: ResolvedBlock, program, integrator: Optional[str], terms,
                     wiring=()) -> str:
     """Why the derivatives of this network kernel cannot be generated ('' when they can)."""

@@ -470,3 +470,68 @@ def test_laplacian_jvp_matches_finite_differences():
         fd = (laplacian_connectivity(W + 1e-6 * dW, normalize=norm)
               - laplacian_connectivity(W - 1e-6 * dW, normalize=norm)) / 2e-6
         np.testing.assert_allclose(laplacian_jvp(W, dW, normalize=norm), fd, atol=1e-8)
+
+
+# ------------------------------------------------------------------ through the fused BOLD
+@pytest.fixture(scope="module")
+def bold_case():
+    """The issue's case: FC correlation of the BOLD of a delayed, noisy 8-region network
+    (3 s, so that the BOLD deviates enough from rest for central differences to resolve)."""
+    n = 8
+    w, lengths = _connectome(n, seed=11)
+    node = bm.HopfStep(n, a=np.linspace(-0.05, 0.05, n), w=0.3, init_x=0.3, init_y=0.1)
+    net = bm.Network(node, w, distance=lengths, speed=6.0, k=0.3,
+                     noise=bm.OUProcess(n, sigma=0.05, tau=5.0))
+    mon = bm.ForwardMonitor(bm.BOLDSignal(n), drive="x", every=10, tr=50.0)
+    rng = np.random.default_rng(0)
+    lg = fc_loss("bold", np.corrcoef(rng.standard_normal((200, n)), rowvar=False))
+    kw = dict(seed=4, transient=500.0)
+    out = network_gradient(net, 3000.0, dt=0.1, loss_grad=lg, forward=mon, **kw)
+    return net, mon, lg, kw, out
+
+
+def _bold_loss(net, mon, lg, kw):
+    res = bm.Simulator(net, dt=0.1).run(3000.0, forward=mon, progress=False, **kw)
+    return lg({"bold": res["bold"]})[0]
+
+
+def _bold_fd(net, mon, lg, kw, change, h=5e-4):
+    """Five-point central differences (truncation ~h**4): the BOLD signal is a small
+    deviation from rest (1 - q ~ 1e-4), so its rounding (~1e-12 of the loss) needs a
+    larger step than H."""
+    vals = {}
+    for s in (2 * h, h, -h, -2 * h):
+        undo = change(s)
+        vals[s] = _bold_loss(net, mon, lg, kw)
+        undo()
+    return (8 * (vals[h] - vals[-h]) - (vals[2 * h] - vals[-2 * h])) / (12 * h)
+
+
+def test_bold_fc_gradient_matches_finite_differences(bold_case):
+    net, mon, lg, kw, (loss, g, pred) = bold_case
+    res = bm.Simulator(net, dt=0.1).run(3000.0, forward=mon, progress=False, **kw)
+    np.testing.assert_array_equal(pred["bold"], res["bold"])
+    assert loss == lg({"bold": res["bold"]})[0]
+    _close(g["coupling.k"], _bold_fd(net, mon, lg, kw, _param_change(net, "coupling.k")))
+    for i in (1, 6):
+        _close(g["a"][i], _bold_fd(net, mon, lg, kw, _param_change(net, "a", i)))
+    for i, j in ((0, 1), (3, 6), (7, 2)):
+        _close(g["coupling.weights"][i, j], _bold_fd(net, mon, lg, kw, _conn_change(net, i, j)))
+
+
+def test_bold_gradient_through_the_prediction_and_refusals(bold_case):
+    net, mon, lg, kw, (loss, g, _pred) = bold_case
+    pred = bm.Simulator(net, dt=0.1).prediction(3000.0, "bold", forward=mon, transient=500.0,
+                                                seed=4)
+    target = pred(net) * 0.9
+    obj = bm.objectives.timeseries_rmse()
+    l2, g2 = pred.loss_and_grad(net, obj, target)
+    ref = network_gradient(net, 3000.0, dt=0.1, forward=mon, loss_grad=lambda p: (
+        obj(p["bold"], target), {"bold": obj.grad(p["bold"], target)}), **kw)
+    assert l2 == ref[0]
+    np.testing.assert_array_equal(g2["a"], ref[1]["a"])
+    with pytest.raises(ValueError, match="leave monitors"):
+        network_gradient(net, 300.0, dt=0.1, loss_grad=lg, forward=mon, monitors=["x"])
+    expr = bm.ForwardMonitor(bm.BOLDSignal(8), drive="2 * x", every=10, tr=50.0)
+    with pytest.raises(GradientRefused, match="drive that is a state or output"):
+        network_gradient(net, 300.0, dt=0.1, loss_grad=lg, forward=expr)

@@ -197,7 +197,7 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
                      transient=None, sample_every=None, seed=None, average: bool = False,
                      inputs: Optional[Mapping[str, object]] = None,
                      checkpoint_every: Optional[int] = None, truncate=None, batch_size=None,
-                     parallel=None):
+                     parallel=None, forward=None):
     """(loss, {parameter: gradient}, prediction) of `loss_grad` applied to the run of the
     Network `net` that `Simulator(net, dt).run(duration, monitors=..., transient=...,
     sample_every=..., seed=..., average=..., inputs=...)` makes (its `Result`'s arrays, by
@@ -218,7 +218,22 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
     fixed (their adjoints are dropped there), so no gradient path is longer than W steps.
     For long runs in unstable regimes, where exact gradients grow without bound; the result
     is the exact gradient of that windowed objective (tests compare it with finite
-    differences of runs restarted at each window's start)."""
+    differences of runs restarted at each window's start).
+
+    `forward` (a `bm.ForwardMonitor`, e.g. BOLD): the loss is of the fused monitor's samples
+    ({output name: samples}, as `Simulator.run(..., forward=...)` gives them; `monitors`
+    must then be None and `transient` delays the monitor's first sample); see
+    `runtime.forward_gradient`."""
+    if forward is not None:
+        from .forward_gradient import forward_monitor_gradient
+
+        if monitors is not None or sample_every is not None or average:
+            raise ValueError("with forward=, the loss is of the forward monitor's samples: "
+                             "leave monitors, sample_every and average unset")
+        return forward_monitor_gradient(
+            net, duration, forward, loss_grad=loss_grad, dt=dt, transient=transient,
+            seed=seed, inputs=inputs, checkpoint_every=checkpoint_every, truncate=truncate,
+            batch_size=batch_size, parallel=parallel)
     sim, run, kernel = prepare(net, duration, "adjoint", dt=dt, monitors=monitors,
                                transient=transient, sample_every=sample_every, seed=seed,
                                average=average, inputs=inputs, batch_size=batch_size)

@@ -81,7 +81,7 @@ class Prediction:
         self.forward = forward
         self.average = bool(average)
         names = list(model.state_names) + list(model.output_names)
-        fwd = list(getattr(forward, "output_names", ()) or ())
+        fwd = list(getattr(getattr(forward, "model", None), "output_names", ()) or ())
         if monitor is None:
             monitor = (list(model.output_names) or list(model.state_names))[0]
         if not isinstance(monitor, str):
@@ -95,6 +95,8 @@ class Prediction:
                              + (f"; {hint}" if hint else "")
                              + f" (available: {', '.join(names)})")
         self.monitor = monitor
+        #: what the runs record: the monitor, or nothing when it is the forward monitor's
+        self._monitors = [] if (monitor in fwd and monitor not in names) else [monitor]
         self.seed = None if seed is None else int(seed)
         self.last_diverged: List[tuple] = []
         if truncate is not None:
@@ -135,7 +137,7 @@ class Prediction:
 
         model = self.model if model is None else model
         res = Simulator(model, dt=self.dt).run(
-            self.duration, monitors=[self.monitor], seed=self._seed(model), progress=False,
+            self.duration, monitors=self._monitors, seed=self._seed(model), progress=False,
             **self._run_kw())
         return np.asarray(res[self.monitor])
 
@@ -172,7 +174,7 @@ class Prediction:
             try:
                 res = sweep(model, grid, self.duration, dt=self.dt, zip=True,
                             shared_noise=True, seed=self._seed(model), executor=executor,
-                            batch_size=batch_size, monitors=[self.monitor],
+                            batch_size=batch_size, monitors=self._monitors,
                             reduce=_Pick(self.monitor), **self._run_kw())
                 done, arr = pending, res[self.monitor]
                 pending = []
@@ -209,9 +211,6 @@ class Prediction:
         if not hasattr(model, "terms"):
             raise TypeError("gradients are computed for networks: wrap the node in a "
                             f"bm.Network (got {type(model).__name__})")
-        if self.forward is not None:
-            raise ValueError("the gradient through a forward monitor (BOLD) is not supported "
-                             "yet; predict a state or output of the network")
         if objective is None or not callable(getattr(objective, "grad", None)):
             raise TypeError("loss_and_grad needs an objective with .grad(prediction, target) "
                             "(e.g. bm.objectives.fc_corr(as_loss=True))")
@@ -223,11 +222,14 @@ class Prediction:
             p = np.asarray(pred[name])
             return float(objective(p, target)), {name: np.asarray(objective.grad(p, target))}
 
+        if self.forward is not None:         # a loss of the fused monitor's samples (BOLD)
+            sampling = dict(forward=self.forward)
+        else:
+            sampling = dict(monitors=[name], sample_every=self.every, average=self.average)
         loss, grads, _ = network_gradient(
-            model, self.duration, loss_grad=loss_grad, dt=self.dt, monitors=[name],
-            seed=self._seed(model), transient=self.n_transient, sample_every=self.every,
-            average=self.average, inputs=self.inputs, truncate=self.truncate,
-            checkpoint_every=self.checkpoint_every)
+            model, self.duration, loss_grad=loss_grad, dt=self.dt, seed=self._seed(model),
+            transient=self.n_transient, inputs=self.inputs, truncate=self.truncate,
+            checkpoint_every=self.checkpoint_every, **sampling)
         for key in list(params or ()):
             if key not in grads and hasattr(model, "_resolve_cparam"):
                 full = model._resolve_cparam(key)
