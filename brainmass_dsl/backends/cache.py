@@ -74,13 +74,16 @@ def toolchain_fingerprint() -> str:
     h = hashlib.sha256()
     h.update(f"{__version__}|numba {numba.__version__}|numpy {numpy.__version__}|"
              f"py {sys.version_info[:3]}".encode())
-    roots = [_PACKAGE / "ir", _PACKAGE / "integrators", _PACKAGE / "backends", _PACKAGE / "rng",
-             _PACKAGE / "libm", data_dir("templates")]
+    # every stage that decides what a kernel computes: a change in any of them is a new key
+    # (plan/ and the frontend included: their code shapes the generated statements too)
+    roots = [_PACKAGE / "frontend", _PACKAGE / "ir", _PACKAGE / "integrators", _PACKAGE / "plan",
+             _PACKAGE / "backends", _PACKAGE / "rng", _PACKAGE / "libm", data_dir("templates")]
     for root in roots:
         for f in sorted(root.rglob("*")):
             if f.is_file() and f.suffix in (".py", ".j2", ".h", ".cuh"):
                 h.update(f.relative_to(root.parent).as_posix().encode())
                 h.update(f.read_bytes())
+    h.update((_PACKAGE / "compiler.py").read_bytes())
     return h.hexdigest()
 
 

@@ -32,7 +32,7 @@ def _scale(net, name: str) -> float:
 
 
 def forward_monitor_gradient(net, duration, forward: ForwardMonitor, *, loss_grad, dt,
-                             transient, seed, inputs: Optional[Mapping], checkpoint_every,
+                             transient, seed, inputs, checkpoint_every,
                              truncate, batch_size, parallel):
     """(loss, {parameter: gradient}, prediction {forward output: samples}) for a loss of
     the samples of the fused forward monitor `forward`; see `network_gradient`."""

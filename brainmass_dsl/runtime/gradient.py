@@ -63,7 +63,7 @@ def _dense_edges(net, dt: float):
 class _Run:
     """The bookkeeping of one gradient evaluation (see `network_gradient`)."""
 
-    def __init__(self, net, dt, n_steps, n_tr, every, rows, seed, average, batch_size, inputs):
+    def __init__(self, net, dt, n_steps, n_tr, every, rows, seed, average, batch_size, source):
         self.net, self.dt, self.n_steps = net, dt, n_steps
         self.n_tr, self.every, self.rows, self.seed = n_tr, every, rows, seed
         self.average = average
@@ -72,11 +72,17 @@ class _Run:
         self.S = len(net.state_names)
         self.edges = _dense_edges(net, dt)
         net._edge_cache[dt] = self.edges
-        self.inputs = net.input_array((), dict(inputs or {}), self.B)[None]
+        self.source = source(self.B)      # (s0, n) -> (inputs of steps s0.., t-stride)
+
+    def inputs(self, s0: int, n: int):
+        """(inputs (T_in, I, B, N), t-stride) of the steps s0 ... s0 + n - 1."""
+        arr, stride = self.source(s0, n)
+        return np.ascontiguousarray(arr), int(stride)
 
     def advance(self, n: int, rec, rec_pos, n_transient, every, average):
         net = self.net
-        status = net.advance(n, self.dt, self.inputs, 0, rec=rec, rec_pos=rec_pos,
+        arr, stride = self.inputs(net._step, n)
+        status = net.advance(n, self.dt, arr, stride, rec=rec, rec_pos=rec_pos,
                              n_transient=n_transient, sample_every=every, seed=self.seed,
                              average=average)
         if status[..., 0].any():
@@ -169,9 +175,6 @@ def prepare(net, duration, kind: str, *, dt, monitors, transient, sample_every, 
     from ..plan.adjoint import GradientRefused
     from .simulator import Simulator, n_steps_for, sampling_steps
 
-    if inputs is not None and (callable(inputs) or not isinstance(inputs, Mapping)):
-        raise TypeError("gradients and sensitivities take constant inputs {name: value}; "
-                        "time-varying inputs are not supported yet")
     sim = Simulator(net, dt)
     dt = sim.dt if sim.dt is not None else environ.get_dt()
     n_steps = n_steps_for(to_ms(duration, "duration"), dt)
@@ -189,20 +192,20 @@ def prepare(net, duration, kind: str, *, dt, monitors, transient, sample_every, 
     kernel = compile_adjoint(node._block, net.method, terms, program=node._program,
                              wiring=wiring, kind=kind)
     run = _Run(net, dt, n_steps, n_tr, k, rows, net.seed if seed is None else int(seed),
-               average, batch_size, inputs)
+               average, batch_size, lambda B: sim._input_source(inputs, n_steps, dt, B))
     return sim, run, kernel
 
 
 def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=None,
                      transient=None, sample_every=None, seed=None, average: bool = False,
-                     inputs: Optional[Mapping[str, object]] = None,
+                     inputs=None,
                      checkpoint_every: Optional[int] = None, truncate=None, batch_size=None,
                      parallel=None, forward=None):
     """(loss, {parameter: gradient}, prediction) of `loss_grad` applied to the run of the
     Network `net` that `Simulator(net, dt).run(duration, monitors=..., transient=...,
     sample_every=..., seed=..., average=..., inputs=...)` makes (its `Result`'s arrays, by
-    monitor name). `inputs`: constant inputs {name: value} (time-varying inputs are not
-    supported yet).
+    monitor name); `inputs` as `Simulator.run` takes them (constants, time series with a row
+    per step, or a callable (step, t)), held fixed (no gradient with respect to them).
 
     Gradients, in the parameters' own units (d loss / d value): every node parameter by name
     (summed over nodes when the parameter holds one value, per node when it holds one per
@@ -274,8 +277,9 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
         seg = run.states_of(c, n)
         term_args = [dict(base, pend=pend[k_], gw=gw[k_])
                      for k_, base in enumerate(run.term_args(c))]
+        inp, stride = run.inputs(c.step, n)
         adjoint(*signature.pack_adjoint(dict(
-            xseg=seg, params=params, cparams=cparams, inputs=run.inputs, in_tstride=0,
+            xseg=seg, params=params, cparams=cparams, inputs=inp, in_tstride=stride,
             seed=run.seed, batch0=0, t0=c.step, n=n, dt=dt, grec=grec, rec_pos=rec_pos,
             n_transient=n_tr, sample_every=k, mean=int(average), fill=int(c.windows is None),
             lam=lam, gp=gp, gc=gc), term_args))

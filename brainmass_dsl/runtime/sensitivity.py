@@ -116,7 +116,7 @@ def _weights_tangent(term, dW: np.ndarray) -> np.ndarray:
 
 def network_sensitivity(net, duration, *, directions: Union[Direction, Sequence[Direction]],
                         dt=None, monitors=None, transient=None, sample_every=None, seed=None,
-                        average: bool = False, inputs: Optional[Mapping[str, object]] = None,
+                        average: bool = False, inputs=None,
                         checkpoint_every: Optional[int] = None, batch_size=None,
                         parallel=None) -> Tuple[Dict[str, np.ndarray],
                                                 Dict[str, Dict[str, np.ndarray]]]:
@@ -150,8 +150,9 @@ def network_sensitivity(net, duration, *, directions: Union[Direction, Sequence[
         seg = run.states_of(c, n)
         term_args = [dict(base, thwin=thwin[k], tw=tw[k], trowsum=trs[k])
                      for k, base in enumerate(run.term_args(c))]
+        inp, stride = run.inputs(c.step, n)
         tangent(*signature.pack_tangent(dict(
-            xseg=seg, params=params, cparams=cparams, inputs=run.inputs, in_tstride=0,
+            xseg=seg, params=params, cparams=cparams, inputs=inp, in_tstride=stride,
             seed=run.seed, batch0=0, t0=c.step, n=n, dt=run.dt, trec=trec, rec_pos=rec_pos,
             n_transient=run.n_tr, sample_every=run.every, mean=int(average),
             fill=int(c.windows is None), tx=tx, tp=tp, tc=tc), term_args))
