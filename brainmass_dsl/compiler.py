@@ -125,6 +125,7 @@ class ForwardSpec:
     integrator: str
     drive: str            # an expression of the node's states, in .nmm syntax
     target: str           # the forward model's input
+    projected: bool = False   # outputs projected across nodes (a network's sensors, EEG)
 
 
 def network_key(node: ResolvedBlock, integrator: str, terms, dtype: str = "float64",
@@ -165,7 +166,8 @@ def plan_network_kernel(node_rb: ResolvedBlock, program, integrator: str, terms,
 
 
 def _forward_key(forward: "ForwardSpec") -> tuple:
-    return (_source_key(forward.model), forward.integrator, forward.drive, forward.target)
+    return (_source_key(forward.model), forward.integrator, forward.drive, forward.target,
+            forward.projected)
 
 
 def _plan_forward(node_rb: ResolvedBlock, program, node, forward: Optional["ForwardSpec"]):
@@ -177,7 +179,8 @@ def _plan_forward(node_rb: ResolvedBlock, program, node, forward: Optional["Forw
 
     return plan_forward(lower_block(forward.model), get(forward.integrator).name,
                         lower_coupled(node_rb, program, node, forward.drive,
-                                      "forward monitor drive"), forward.target)
+                                      "forward monitor drive"), forward.target,
+                        projected=forward.projected)
 
 
 def render_network(node_rb: ResolvedBlock, program, integrator: str, terms, key: str,

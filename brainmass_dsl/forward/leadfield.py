@@ -149,10 +149,62 @@ class LeadFieldModel:
 
     _default_name = "sensors"
 
+    def monitor(self, source: str, *, every: int = 10, tr=None, network=None,
+                name: Optional[str] = None):
+        """A monitor computing this model's sensors inside a network's compiled run:
+        `Simulator(net).run(..., forward=lf.monitor("E", every=10, network=net))`.
+
+        Each sample is the projection (`self.projection`, (R, M)) of the mean of the node
+        expression `source` over `every` steps (a TemporalAverage at the sensors' rate),
+        taken every `tr` (default: every `every` steps), in `sensor_unit`, named `name`
+        (default "eeg", "meg" or "sensors"). With `network`, a `source` that is a state or
+        output with a unit is converted to the observable's unit (a ValueError when the
+        dimensions differ); otherwise its numbers are read in the observable's unit, as
+        `update` reads plain numbers. Sensor noise is not drawn in the kernel: a model with
+        `noise_cov` is refused (add it to the result with `update`)."""
+        from ..runtime.forward_monitor import ForwardMonitor
+        from ..runtime.library import load
+        from pathlib import Path
+
+        if self.noise_cov is not None:
+            raise ValueError("monitor(): the kernel draws no sensor noise; build the model "
+                             "without noise_cov and add noise to the result (update)")
+        if len(self.in_size) != 1:
+            raise ValueError(f"monitor() needs one region axis (in_size=(R,)), got "
+                             f"{self.in_size}")
+        factor = 1.0
+        if network is not None:
+            factor = _source_factor(network, source, self.obs_unit)
+        lib = load(Path(__file__).with_name("source_mean.nmm"))
+        return ForwardMonitor(lib.SourceMean(self.R), drive=source, every=every, tr=tr,
+                              projection=self.projection * factor,
+                              unit=unit_text(self.sensor_unit),
+                              name=name or self._default_name)
+
     def __repr__(self):
         noise = "yes" if self.noise_cov is not None else "no"
         return (f"{type(self).__name__}(R={self.R}, M={self.M}, L in "
                 f"{unit_text(self.leadfield_unit)}, noise={noise})")
+
+
+def _source_factor(net, source: str, obs_unit) -> float:
+    """Kernel value of `source` (canonical units) -> plain number in `obs_unit`."""
+    names = list(net.state_names) + list(net.output_names)
+    if source not in names:
+        return 1.0
+    i = names.index(source)
+    S = len(net.state_names)
+    meta = net._meta["states"][i] if i < S else net._meta["outputs"][i - S]
+    if meta["unit"] in ("", "1", "dimensionless"):
+        return 1.0 / meta["factor"] if i < S else meta["factor"]
+    try:
+        to_obs = registry().Quantity(1.0, meta["unit"]).to(obs_unit).magnitude
+    except Exception:
+        raise ValueError(f"source {source!r} is in {meta['unit']}, which is not "
+                         f"{unit_text(obs_unit)} (the lead field's observable)") from None
+    # the kernel holds a state in canonical units (declared * factor), an output as
+    # declared / factor (Result = kernel value * factor)
+    return to_obs / meta["factor"] if i < S else to_obs * meta["factor"]
 
 
 def _pick_output(result, output: Optional[str]) -> str:

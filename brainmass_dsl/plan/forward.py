@@ -36,6 +36,7 @@ class ForwardPlan:
     dt: sp.Symbol                     # the forward step, _fevery * dt
     output_lets: List[Assign]
     outputs: List[sp.Expr]
+    projected: bool = False           # outputs projected across the nodes at each sample
 
 
 def _renamed_model(m: ModelIR, prefix: str) -> Tuple[ModelIR, Dict[sp.Symbol, sp.Symbol]]:
@@ -58,8 +59,10 @@ def _renamed_model(m: ModelIR, prefix: str) -> Tuple[ModelIR, Dict[sp.Symbol, sp
                       for o in m.outputs)), ren
 
 
-def plan_forward(model: ModelIR, scheme, drive: sp.Expr, target: str) -> ForwardPlan:
-    """Plan `model` (a ModelIR with no noise) as a fused forward monitor fed at `target`."""
+def plan_forward(model: ModelIR, scheme, drive: sp.Expr, target: str, *,
+                 projected: bool = False) -> ForwardPlan:
+    """Plan `model` (a ModelIR with no noise) as a fused forward monitor fed at `target`;
+    `projected`: its outputs are mixed across the nodes by a matrix at each sample (sensors)."""
     if model.noises:
         raise ValueError(f"forward model {model.name} has noise; a fused forward monitor "
                          "integrates a deterministic model")
@@ -89,4 +92,4 @@ def plan_forward(model: ModelIR, scheme, drive: sp.Expr, target: str) -> Forward
     rename_lets = {a.target: sym(f"_fw{a.target.name}") for a in lets}
     lets = [Assign(rename_lets[a.target], a.expr.xreplace(rename_lets), a.comment) for a in lets]
     outs = [o.xreplace(rename_lets) for o in outs]
-    return ForwardPlan(m, step, drive, ren[tq.symbol], fdt, lets, outs)
+    return ForwardPlan(m, step, drive, ren[tq.symbol], fdt, lets, outs, projected)

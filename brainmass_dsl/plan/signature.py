@@ -70,6 +70,9 @@ FORWARD_ARGS: Tuple[Arg, ...] = (
     Arg("_frec", "f8", "(T_f, FO, B, N)", "forward outputs, one slot per sample"),
     Arg("_fsample", "i8", "", "forward steps per sample (the TR)"),
     Arg("_f0", "i8", "", "samples skipped at the start (the transient)"),
+    Arg("_fproj", "f8", "(N, M)", "projection of the outputs onto M sensors (projected "
+                                  "monitors; then _frec is one slot of scratch)"),
+    Arg("_fprec", "f8", "(T_f, FO, B, M)", "projected outputs, one slot per sample"),
 )
 
 NETWORK_ARGS: Tuple[Arg, ...] = NODE_ARGS + (

@@ -45,6 +45,9 @@ def forward_monitor_gradient(net, duration, forward: ForwardMonitor, *, loss_gra
 
     if not isinstance(forward, ForwardMonitor):
         raise TypeError(f"forward must be a bm.ForwardMonitor, got {type(forward).__name__}")
+    if forward.projection is not None:
+        raise GradientRefused("the gradient through a projected monitor (EEG/MEG sensors) is "
+                              "not supported yet")
     spec = forward.spec(net)
     drive = spec.drive
     if drive not in (*net.state_names, *net.output_names):

@@ -30,10 +30,16 @@ class ForwardMonitor:
     `drive`: node expression (default, for a network: the main coupling's coupled variable;
     required for a plain model); `target`: the
     forward model's input (default: its first); `every`: node steps per forward step;
-    `tr`: sampling period (ms or a time quantity; default: one forward step)."""
+    `tr`: sampling period (ms or a time quantity; default: one forward step).
+
+    `projection` (a network only): an (N, M) matrix mixing each output across the nodes onto
+    M sensors inside the kernel at every sample (EEG/MEG: `LeadFieldModel.monitor` builds
+    it); the result then holds (time, [batch,] M) per output, in `unit` (default: the
+    output's). `name` renames a single-output model's output in the result."""
 
     def __init__(self, model: Model, *, drive: Optional[str] = None,
-                 target: Optional[str] = None, every: int = 10, tr=None):
+                 target: Optional[str] = None, every: int = 10, tr=None, projection=None,
+                 unit: Optional[str] = None, name: Optional[str] = None):
         if not isinstance(model, Model):
             raise TypeError(f"model must be a brainmass_dsl model instance such as "
                             f"bm.BOLDSignal(N), got {type(model).__name__}")
@@ -53,11 +59,27 @@ class ForwardMonitor:
         self.model, self.drive, self.target = model, drive, target or inputs[0]
         self.every = int(every)
         self.tr = None if tr is None else to_ms(tr, "tr")
+        self.projection = None
+        if projection is not None:
+            P = np.asarray(projection, dtype=float)
+            if P.ndim != 2 or P.shape[0] != model.n_nodes:
+                raise ValueError(f"projection must be an (N, M) matrix with N = {model.n_nodes} "
+                                 f"(the forward model's nodes), got shape {P.shape}")
+            if not np.isfinite(P).all():
+                raise ValueError("projection contains NaN or infinite values")
+            self.projection = np.ascontiguousarray(P)
+        outs = [o["name"] for o in model._meta["outputs"]]
+        if name is not None and len(outs) != 1:
+            raise ValueError(f"name= renames the output of a single-output model; "
+                             f"{model.name} has {len(outs)} ({', '.join(outs)})")
+        self.names = {outs[0]: name} if name is not None else {}
+        self.unit = unit
 
     def spec(self, net) -> ForwardSpec:
         fm = self.model
-        clash = [o["name"] for o in fm._meta["outputs"]
-                 if o["name"] in (*net.state_names, *net.output_names)]
+        clash = [self.names.get(o["name"], o["name"]) for o in fm._meta["outputs"]
+                 if self.names.get(o["name"], o["name"]) in (*net.state_names,
+                                                              *net.output_names)]
         if clash:
             raise ValueError(f"the forward model {fm.name}'s output{'s' if len(clash) > 1 else ''}"
                              f" {', '.join(clash)} would hide the network's series of the same "
@@ -69,7 +91,11 @@ class ForwardMonitor:
                                  "drives the forward model (only a network has a default, its "
                                  "coupled variable)")
             drive = net.terms[0].coupled
-        return ForwardSpec(self.model._block, self.model.method, drive, self.target)
+        if self.projection is not None and not hasattr(net, "terms"):
+            raise ValueError("projection= mixes the nodes of a network; run the model in a "
+                             "bm.Network, or project a saved result")
+        return ForwardSpec(self.model._block, self.model.method, drive, self.target,
+                           projected=self.projection is not None)
 
     def prepare(self, net, dt: float, n_steps: int, n_transient: int) -> "ForwardRun":
         """The kernel and buffers of one run of `net` (dt ms, n_steps from its current step,
@@ -101,10 +127,17 @@ class ForwardMonitor:
         kernel = net.forward_kernel(self.spec(net))
         B = net._batch
         fm.init_all_states(net._batch_size)
+        O = len(fm._meta["outputs"])
+        if self.projection is None:
+            rec = np.zeros((n_out, O, B, net.n_nodes))
+            proj, prec = np.zeros((0, 0)), np.zeros((0, 0, 0, 0))
+        else:                  # one slot of per-node scratch; the sensors are kept
+            rec = np.zeros((1, O, B, net.n_nodes))
+            proj = self.projection
+            prec = np.zeros((n_out, O, B, proj.shape[1]))
         return ForwardRun(self, kernel, fm._state, fm.param_array(B),
-                          np.zeros((B, net.n_nodes)), self.every, sample, f0,
-                          np.zeros((n_out, len(fm._meta["outputs"]), B, net.n_nodes)),
-                          period, dt)
+                          np.zeros((B, net.n_nodes)), self.every, sample, f0, rec, period, dt,
+                          proj, prec)
 
 
 @dataclass
@@ -122,10 +155,26 @@ class ForwardRun:
     rec: np.ndarray
     period: int
     dt: float
+    proj: np.ndarray
+    prec: np.ndarray
+
+    @property
+    def projected(self) -> bool:
+        return self.proj.size > 0
+
+    @property
+    def samples(self) -> np.ndarray:
+        """The recorded samples (n_out, O, B, N or M)."""
+        return self.prec if self.projected else self.rec
+
+    def out_size(self, in_size) -> tuple:
+        """The shape of one sample of one output: the nodes', or (M,) sensors."""
+        return (self.proj.shape[1],) if self.projected else tuple(in_size)
 
     def kernel_args(self) -> dict:
         return dict(fstate=self.state, fparams=self.params, facc=self.acc, fevery=self.every,
-                    frec=self.rec, fsample=self.sample, f0=self.f0)
+                    frec=self.rec, fsample=self.sample, f0=self.f0, fproj=self.proj,
+                    fprec=self.prec)
 
     def times(self, n: int) -> np.ndarray:
         """The sample times (ms): the end of each sample's last node step."""
@@ -134,7 +183,11 @@ class ForwardRun:
 
     def outputs(self, n: Optional[int] = None):
         """{output name: (samples, B, N) in its unit}, for the first n samples."""
-        n = self.rec.shape[0] if n is None else n
+        rec = self.samples
+        n = rec.shape[0] if n is None else n
         meta = self.monitor.model._meta["outputs"]
-        return {o["name"]: self.rec[:n, i] * o["factor"] for i, o in enumerate(meta)}, \
-            {o["name"]: o["unit"] for o in meta}
+        names = self.monitor.names
+        unit = self.monitor.unit
+        return ({names.get(o["name"], o["name"]): rec[:n, i] * o["factor"]
+                 for i, o in enumerate(meta)},
+                {names.get(o["name"], o["name"]): unit or o["unit"] for o in meta})

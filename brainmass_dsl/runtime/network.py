@@ -529,7 +529,7 @@ class Network(Model):
         run = (self.kernel if frun is None else frun.kernel).runner(parallel)
         fwd = frun.kernel_args() if frun is not None else dict(
             fstate=_EMPTY3, fparams=_EMPTY3, facc=_EMPTY2, fevery=1, frec=_EMPTY4, fsample=1,
-            f0=0)
+            f0=0, fproj=_EMPTY2, fprec=_EMPTY4)
         terms = []
         for term_meta, e, w in zip(self._meta["coupling_terms"], edges, windows):
             long, short = (e.all_short(N) if term_meta.get("per_edge")

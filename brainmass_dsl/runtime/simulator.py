@@ -399,10 +399,11 @@ class Simulator:
         ts = RegularTimes(n_tr + (k if average else 1) + step0, k, n_out, dt)
         times = {}
         if frun is not None:
-            n_f = max(0, min(frun.rec.shape[0], end_step // frun.period - frun.f0))
+            n_f = max(0, min(frun.samples.shape[0], end_step // frun.period - frun.f0))
             fdata, funits = frun.outputs(n_f)
             for name, arr in fdata.items():
-                shape = (n_f,) + ((m._batch_size,) if m._batch_size else ()) + m.in_size
+                shape = (n_f,) + ((m._batch_size,) if m._batch_size else ()) + \
+                    frun.out_size(m.in_size)
                 data[name] = arr.reshape(shape)
                 units[name] = funits[name]
                 times[name] = frun.times(n_f)

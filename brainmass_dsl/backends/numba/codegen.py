@@ -235,6 +235,7 @@ def _forward_context(plan: KernelPlan, names: Dict[str, str]):
         "output_lets": _lines(f.output_lets, printer),
         "outputs": [printer.doprint(e) for e in f.outputs],
         "dt": printer._print(f.dt),
+        "projected": f.projected,
     }
 
 
