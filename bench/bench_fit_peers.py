@@ -89,7 +89,8 @@ def ours_fit(backend, pred, target, args):
         row = {"steps": res.n_steps, "lr": args.lr, "n_evaluations": res.n_steps,
                "first_step_s": float(steps[0]), "later_step_s": float(np.median(steps[1:]))}
     vals = {n: float(np.asarray(res.best_params[n])) for n in TRUE}
-    row.update(backend=backend, wall_s=wall, cpu_s=cpu, best_loss=float(res.best_loss), recovered=vals,
+    row.update(backend=backend, wall_s=wall, cpu_s=cpu, best_loss=float(res.best_loss),
+               recovered=vals,
                rel_err={n: abs(vals[n] - v) / abs(v) for n, v in TRUE.items()},
                per_eval_s=wall / row["n_evaluations"],
                history=[float(h) for h in res.history] if backend == "grad" else None)
@@ -306,7 +307,8 @@ def write(out, rows, args):
             f"outputs: {pc['jit_once_equals_simulator_run']}); the FC objective alone "
             f"{pc['objective_s'] * 1e3:.1f} ms. Ours: {ng_o['per_eval_s']:.3f} s a candidate "
             f"in a batch of {args.n_sample} (one kernel call a generation). Even without the "
-            f"recompilation brainmass's candidates cost {pc['jit_once_s'] / ng_o['per_eval_s']:.1f}x "
+            "recompilation brainmass's candidates cost "
+            f"{pc['jit_once_s'] / ng_o['per_eval_s']:.1f}x "
             "ours.",
         ]
     lines += [
