@@ -15,6 +15,12 @@ from .runtime.library import load  # noqa: E402
 from .runtime.model import Model  # noqa: E402
 from .runtime.connectivity import laplacian_connectivity  # noqa: E402
 from .runtime.network import Coupling, Network  # noqa: E402
+from .runtime.coupling_objects import (AdditiveCoupling, DiffusiveCoupling,  # noqa: E402
+                                       HyperbolicTangentCoupling, LaplacianConnParam,
+                                       SigmoidalCoupling, SigmoidalJansenRitCoupling,
+                                       additive_coupling, diffusive_coupling,
+                                       hyperbolic_tangent_coupling, sigmoidal_coupling,
+                                       sigmoidal_jansen_rit_coupling)
 from .runtime.forward_monitor import ForwardMonitor  # noqa: E402
 from .runtime.results import Result  # noqa: E402
 from .runtime.simulator import Simulator  # noqa: E402
@@ -35,7 +41,10 @@ from .observation import (DoubleExponentialHRFKernel, FirstOrderVolterraHRFKerne
                           TemporalAverage)
 
 __all__ = ["NmmError", "environ", "ForwardMonitor", "SimulationDiverged", "SimulationInterrupted", "load",
-           "Model", "Network", "Coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
+           "Model", "Network", "Coupling", "DiffusiveCoupling", "AdditiveCoupling",
+           "SigmoidalCoupling", "HyperbolicTangentCoupling", "SigmoidalJansenRitCoupling",
+           "LaplacianConnParam", "diffusive_coupling", "additive_coupling", "sigmoidal_coupling",
+           "hyperbolic_tangent_coupling", "sigmoidal_jansen_rit_coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
            "bounded_input", "process_sequence", "delay_index", "datasets", "forward", "objectives",
            "Fitter", "FitResult", "Param",
            "LeadFieldModel", "EEGLeadFieldModel", "MEGLeadFieldModel", "LeadfieldReadout",

@@ -11,7 +11,7 @@ sweeps) is spread over threads. Parameters of couplings are named "<term>.<name>
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -23,6 +23,7 @@ from ..frontend.suggest import did_you_mean
 from ..plan import signature
 from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
                            square_matrix)
+from .coupling_objects import CouplingObject, LaplacianConnParam, coupling_object
 from .model import Model
 from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, magnitude_in
@@ -56,6 +57,38 @@ class Coupling:
     self_connection: bool = False
     sparse: Optional[bool] = None
     params: Dict[str, Any] = field(default_factory=dict)
+
+
+def _unpack_connectome(spec: Coupling) -> Coupling:
+    """A Connectome (or brainmass's (weights, distances, labels) tuple) as conn=: its weights,
+    and its distances (mm) as distance= when speed= is given and no distance or delay is."""
+    conn = spec.conn
+    weights = getattr(conn, "weights", None)
+    if weights is None or isinstance(conn, np.ndarray):
+        return spec
+    dist = getattr(conn, "distances", None)
+    if dist is None:
+        dist = getattr(conn, "lengths", None)
+    use_dist = spec.speed is not None and spec.distance is None and spec.delay is None
+    return replace(spec, conn=weights, distance=dist if use_dist else spec.distance)
+
+
+def _from_coupling_object(spec: Coupling) -> Coupling:
+    """A Coupling whose `coupling` is a coupling object (bm.DiffusiveCoupling(...)): its block,
+    its parameter values (under the term's explicit params), conn and coupled variable."""
+    obj = spec.coupling
+    if not isinstance(obj, CouplingObject):
+        return spec
+    if obj.conn is not None and spec.conn is not None:
+        raise ValueError(f"conn given twice: to {type(obj).__name__}(conn=...) and to the "
+                         "network; give it once")
+    if obj.x is not None and spec.coupled_var is not None and obj.x != spec.coupled_var:
+        raise ValueError(f"coupled_var={spec.coupled_var!r} differs from "
+                         f"{type(obj).__name__}'s x={obj.x!r}")
+    params = dict(obj.params)
+    params.update(spec.params)
+    return replace(spec, coupling=obj.block, conn=spec.conn if obj.conn is None else obj.conn,
+                   coupled_var=spec.coupled_var or obj.x, params=params)
 
 
 def find_coupling(name, program=None, search=()):
@@ -123,10 +156,17 @@ class _Term:
         n = node.n_nodes
         if spec.conn is None:
             raise ValueError("conn= (the (N, N) connectivity) is required")
-        self.weights = square_matrix(spec.conn, "conn", n)
+        laplacian_given = isinstance(spec.conn, LaplacianConnParam)
+        conn = spec.conn.matrix() if laplacian_given else spec.conn
+        self.weights = square_matrix(conn, "conn", n)
         self.delay_ms = delays_ms(n, spec.distance, spec.speed, spec.delay)
         self.keep_diagonal = spec.self_connection
-        if isinstance(spec.coupling, str) and spec.coupling in LAPLACIAN_COUPLINGS:
+        if laplacian_given:
+            # a Laplacian already (brainmass passes a LaplacianConnParam through untouched):
+            # its diagonal acts without delay
+            np.fill_diagonal(self.delay_ms, 0.0)
+            self.keep_diagonal = True
+        elif isinstance(spec.coupling, str) and spec.coupling in LAPLACIAN_COUPLINGS:
             # additive coupling on L(conn): its diagonal (minus the row sums) acts without delay
             w = self.weights.copy()
             if not spec.self_connection:
@@ -156,11 +196,12 @@ class Network(Model):
             params["k"] = k
         main = Coupling(coupling, conn, distance, speed, delay, coupled_var, target,
                         "coupling", self_connection, sparse, params)
-        specs = [main] + list(couplings)
+        specs = [_unpack_connectome(_from_coupling_object(s)) for s in [main] + list(couplings)]
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise ValueError(f"coupling term names must differ, got {names}")
         self.node = node
+        self._noise_arg = noise
         self.terms = [_Term(s, node, find_coupling(s.coupling, node._program)) for s in specs]
         self.in_size = node.in_size
         self.n_nodes = node.n_nodes
@@ -237,6 +278,30 @@ class Network(Model):
             wires.append(Wire(target, src._block, prefix))
             sources[prefix] = src
         return tuple(wires), sources
+
+    # ---------------------------------------------------------------- brainmass attributes
+    @property
+    def coupling(self):
+        """The main coupling term as a coupling object bound to this network (brainmass's
+        `Network.coupling`): `net.coupling.k.value()`, `net.coupling.k = 0.3`."""
+        term = self.terms[0]
+        names = [q["name"] for q in self._meta["coupling_terms"][0]["parameters"]]
+        return coupling_object(self, term.spec.name, term.rb.name, names, term.coupled)
+
+    @property
+    def noise(self):
+        """The network-level noise given as `noise=` (a process, an intensity, a dict or None)."""
+        return self.__dict__.get("_noise_arg")
+
+    @property
+    def n_node(self) -> int:
+        """The number of nodes (brainmass's `Network.n_node`)."""
+        return self.n_nodes
+
+    @property
+    def coupled_var(self) -> str:
+        """The main coupling's coupled variable (a state name or an expression of states)."""
+        return self.terms[0].coupled
 
     # ---------------------------------------------------------------- parameters
     @property
