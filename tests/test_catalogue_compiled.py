@@ -36,6 +36,7 @@ import pytest
 
 import brainmass_dsl as bm
 import catalogue_refs as refs
+from brainmass_dsl.runtime.library import catalogue_class  # the node (bm.KuramotoNetwork is the network)
 
 NAMES = sorted(refs.REFERENCES)
 FIRST_ORDER = ("KuramotoNetwork", "WilsonCowanDelayedStep")
@@ -88,13 +89,13 @@ def _declared(meta_list, values, what, model):
 @functools.lru_cache(maxsize=None)
 def _node_meta(name: str) -> dict:
     """The kernel metadata of a catalogue model (compiles it once per test session)."""
-    return getattr(bm, name)(1, method=METHOD)._meta
+    return catalogue_class(name)(1, method=METHOD)._meta
 
 
 def _build(name: str, params: dict, init: dict, n: int = 1):
     """The compiled model (a Network for network references) at canonical params/init."""
     ref = refs.REFERENCES[name]
-    cls = getattr(bm, name)
+    cls = catalogue_class(name)
     meta = _node_meta(name)
     node_params = dict(params)
     cparams = {}
