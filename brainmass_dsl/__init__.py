@@ -16,6 +16,7 @@ from .runtime.model import Model  # noqa: E402
 from .runtime.connectivity import laplacian_connectivity  # noqa: E402
 from .runtime.network import Coupling, Network  # noqa: E402
 from .runtime.kuramoto import KuramotoNetwork  # noqa: E402
+from .runtime.jansen_rit_tr import JansenRitTR  # noqa: E402
 from .runtime.coupling_objects import (AdditiveCoupling, DiffusiveCoupling,  # noqa: E402
                                        HyperbolicTangentCoupling, LaplacianConnParam,
                                        SigmoidalCoupling, SigmoidalJansenRitCoupling,
@@ -42,7 +43,7 @@ from .observation import (DoubleExponentialHRFKernel, FirstOrderVolterraHRFKerne
                           TemporalAverage)
 
 __all__ = ["NmmError", "environ", "ForwardMonitor", "SimulationDiverged", "SimulationInterrupted", "load",
-           "Model", "Network", "Coupling", "KuramotoNetwork", "DiffusiveCoupling", "AdditiveCoupling",
+           "Model", "Network", "Coupling", "KuramotoNetwork", "JansenRitTR", "DiffusiveCoupling", "AdditiveCoupling",
            "SigmoidalCoupling", "HyperbolicTangentCoupling", "SigmoidalJansenRitCoupling",
            "LaplacianConnParam", "diffusive_coupling", "additive_coupling", "sigmoidal_coupling",
            "hyperbolic_tangent_coupling", "sigmoidal_jansen_rit_coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",

@@ -151,7 +151,8 @@ EXPECTED_COUPLINGS = {
 # brainmass names that are not a block here, and why (also in the differences document)
 OMITTED = {
     "JansenRitTR": "a whole time-resolved JR network (Laplacian pathway couplings, per-TR "
-                   "delay buffer), not a node model",
+                   "delay buffer), not a node model: a Python class (bm.JansenRitTR) on "
+                   "JansenRitStep",
 }
 
 
@@ -228,7 +229,9 @@ BRAINMASS_PARAMS = {
     "JansenRitStep": {"Ae": (3.25, "mV"), "Ai": (22.0, "mV"), "be": (100.0, "Hz"),
                       "bi": (50.0, "Hz"), "C": (135.0, ""), "a1": (1.0, ""), "a2": (0.8, ""),
                       "a3": (0.25, ""), "a4": (0.25, ""), "s_max": (5.0, "Hz"),
-                      "v0": (6.0, "mV"), "r": (0.56, "1/mV")},
+                      "v0": (6.0, "mV"), "r": (0.56, "1/mV"),
+                      # brainmass's fr_scale map (Identity) as a gain on the rates
+                      "fr_scale": (1.0, "")},
     "WongWangStep": {"tau_S": (0.1, "s"), "gamma": (0.641, ""), "a": (270.0, "Hz/nA"),
                      "theta": (0.31, "nA"), "J_N11": (0.2609, "nA"), "J_N22": (0.2609, "nA"),
                      "J_N12": (0.0497, "nA"), "J_N21": (0.0497, "nA"),

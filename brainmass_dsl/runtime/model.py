@@ -183,6 +183,11 @@ class Model:
     # ---------------------------------------------------------------- construction
     def _set_kwarg(self, key: str, value) -> None:
         if key in self._param_index:
+            if (callable(value) and not hasattr(value, "value")
+                    and not isinstance(value, np.ndarray)):
+                raise TypeError(f"{type(self).__name__}: parameter {key!r} takes a number or an "
+                                f"array, not a function (brainmass's callable {key} maps are "
+                                "written as a model variant with 'extends' and 'replace')")
             self.set_params(**{key: value})
         elif key.startswith("init_") and key[5:] in self._state_index:
             self._inits[key[5:]] = value
@@ -420,9 +425,18 @@ class Model:
         outs = [self._shape_out(rec[0, i] * o["factor"]).copy()
                 for i, o in enumerate(self._meta["outputs"])]
         self._last_outputs = outs
+        chosen = self.update_returns()
+        if chosen:
+            outs = [outs[self._output_index[name]] for name in chosen]
         if len(outs) == 1:
             return outs[0]
         return tuple(outs)
+
+    def update_returns(self) -> Tuple[str, ...]:
+        """The outputs `update()` returns: the model's `returns:` (brainmass's update()
+        return, e.g. WongWangExcInhStep's S_e), else () = every output, in order."""
+        rb = type(self)._block
+        return rb.meta("returns") if rb is not None else ()
 
     __call__ = update
 
@@ -524,5 +538,8 @@ def model_class(program, block_name: str) -> type:
     if rb.kind != "model":
         raise TypeError(f"{block_name!r} is a {rb.kind}, not a model")
     doc = rb.docstring or ""
-    return type(rb.name, (Model,), {"_block": rb, "_program": program, "__doc__": doc,
-                                    "__module__": "brainmass_dsl.models"})
+    from .model_methods import EXTRA_METHODS
+
+    bases = ((EXTRA_METHODS[rb.name],) if rb.name in EXTRA_METHODS else ()) + (Model,)
+    return type(rb.name, bases, {"_block": rb, "_program": program, "__doc__": doc,
+                                 "__module__": "brainmass_dsl.models"})

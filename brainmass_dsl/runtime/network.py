@@ -431,6 +431,9 @@ class Network(Model):
     init_state = init_all_states
     reset_state = init_all_states
 
+    def update_returns(self):
+        return self.node.update_returns()
+
     @property
     def positional_inputs(self):
         """The node inputs that positional inputs fill, in order: as brainmass's

@@ -1,4 +1,5 @@
-"""NMM117: unknown category, or metadata with the wrong number of values."""
+"""NMM117: unknown category, an invalid alias, or `returns:` naming something that is not an
+output of the model (`returns:` chooses which outputs `update()` returns, in order)."""
 from .. import ast
 
 CODES = ("NMM117",)
@@ -20,3 +21,13 @@ def check(ctx):
                 if not v.isidentifier():
                     ctx.report("NMM117", f"alias {v!r} is not a valid name", m.span,
                                "aliases are names such as JansenRitModel")
+        elif m.key == "returns":
+            if ctx.rb.kind != "model":
+                ctx.report("NMM117", "'returns' is for model blocks", m.span,
+                           "a coupling has no update() to return from")
+                continue
+            for v in m.values:
+                if v not in ctx.outputs:
+                    ctx.report("NMM117", f"returns {v!r}, which is not an output of "
+                               f"{ctx.rb.name}", m.span,
+                               "outputs: " + (", ".join(ctx.outputs) or "none"))
