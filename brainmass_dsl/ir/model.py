@@ -29,6 +29,9 @@ class Quantity:
     doc: Optional[str] = None
     lo: Optional[float] = None    # canonical bounds (None = unbounded)
     hi: Optional[float] = None
+    #: a state's random initial value: ("uniform", lo, hi) or ("normal", mean, std), canonical;
+    #: `default` is then its mean
+    random: Optional[Tuple[str, float, float]] = None
 
     @property
     def unit_text(self) -> str:

@@ -18,7 +18,7 @@ from ..frontend import declared_names
 from ..frontend.suggest import Candidate, did_you_mean
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from ..plan import signature
-from . import environ
+from . import environ, random_init
 from .interrupt import held_interrupt
 from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, check_shape, magnitude_in
@@ -265,8 +265,14 @@ class Model:
         return out
 
     # ---------------------------------------------------------------- states
-    def init_all_states(self, batch_size: Optional[int] = None):
-        """Allocate the states at their initial values; `batch_size` adds a batch axis."""
+    def init_all_states(self, batch_size: Optional[int] = None, *, seed: Optional[int] = None,
+                        batch_offset: int = 0):
+        """Allocate the states at their initial values; `batch_size` adds a batch axis.
+
+        A state declared with a random initial value (`uniform(lo, hi)`, `normal(mean, std)`)
+        and no `init_<state>=` is drawn per node and batch member from the counter-based
+        generator keyed by `seed` (default: the model's seed); batch member b draws index
+        `batch_offset + b` (`runtime.random_init`)."""
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
         self._batch_size = None if batch_size is None else int(batch_size)
@@ -276,6 +282,11 @@ class Model:
         for name, i in self._state_index.items():
             q = self._meta["states"][i]
             init = self._inits.get(name)
+            if init is None and q.get("random"):
+                ids = np.arange(B) + (batch_offset if batch_offset >= 0 else 0)
+                self._state[i] = random_init.draw(q["random"], self.seed if seed is None
+                                                  else seed, i, ids, N)
+                continue
             if init is None:
                 self._state[i] = q["default"]
                 continue

@@ -420,10 +420,11 @@ class Network(Model):
     param_names = parameter_names
 
     # ---------------------------------------------------------------- states
-    def init_all_states(self, batch_size: Optional[int] = None):
+    def init_all_states(self, batch_size: Optional[int] = None, *, seed: Optional[int] = None,
+                        batch_offset: int = 0):
         """Initial states of every node (and noise process); `net.node` sees the same states."""
-        Model.init_all_states(self, batch_size)
-        self.node.init_all_states(batch_size)
+        Model.init_all_states(self, batch_size, seed=seed, batch_offset=batch_offset)
+        self.node.init_all_states(batch_size, seed=seed, batch_offset=batch_offset)
         self.node._state = self._state[:len(self.node._state_index)]
         self._windows = None
         return self
