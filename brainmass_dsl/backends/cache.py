@@ -74,7 +74,8 @@ def toolchain_fingerprint() -> str:
     h = hashlib.sha256()
     h.update(f"{__version__}|numba {numba.__version__}|numpy {numpy.__version__}|"
              f"py {sys.version_info[:3]}".encode())
-    roots = [_PACKAGE / "ir", _PACKAGE / "integrators", _PACKAGE / "backends", _PACKAGE / "rng",
+    roots = [_PACKAGE / "ir", _PACKAGE / "integrators", _PACKAGE / "plan", _PACKAGE / "backends",
+             _PACKAGE / "rng",
              _PACKAGE / "libm", data_dir("templates")]
     for root in roots:
         for f in sorted(root.rglob("*")):

@@ -124,7 +124,7 @@ def plan_network(net: NetworkIR, scheme, *, optimise: bool = True,
     plan.meta["coupling_terms"] = [
         {"name": p.name, "coupling": p.term.coupling.name, "target": p.term.target,
          "coupled": p.term.coupled_text, "per_edge": p.reduction.per_edge,
-         "sender_params": list(p.sender_params),
+         "sender_params": list(p.sender_params), "sends_coupled": p.sends_coupled,
          "parameters": [{"name": q.name, "default": q.default, "unit": q.unit_text,
                          "factor": q.factor, "doc": q.doc} for q, _ in p.params]}
         for p in couplings]

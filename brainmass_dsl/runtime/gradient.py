@@ -57,7 +57,7 @@ def _dense_edges(net, dt: float):
     the gradient covers the whole weight matrix; the forward numbers are unchanged (a zero
     weight adds exactly 0)."""
     return [edge_arrays(t.weights, t.delay_ms, dt, self_connection=t.keep_diagonal,
-                        sparse=False) for t in net.terms]
+                        sparse=False, rule=net.delay_rule) for t in net.terms]
 
 
 class _Run:
@@ -128,6 +128,10 @@ def network_gradient(net, duration, *, loss_grad: LossGrad, dt=None, monitors=No
         raise TypeError("network_gradient(inputs=...) takes constant inputs {name: value}; "
                         "time-varying inputs are not supported by the gradient yet")
 
+    if getattr(net, "delay_init", None) is not None:
+        raise ValueError("network_gradient: a Network with delay_init= is not supported by the "
+                         "gradient yet (its history before t = 0 is the initial state); "
+                         "leave delay_init=None")
     sim = Simulator(net, dt)
     dt = sim.dt if sim.dt is not None else environ.get_dt()
     n_steps = n_steps_for(to_ms(duration, "duration"), dt)

@@ -21,8 +21,8 @@ from ..frontend import NmmError, coupled_expression, load_program, parse_express
 from ..frontend.library import index
 from ..frontend.suggest import did_you_mean
 from ..plan import signature
-from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
-                           square_matrix)
+from .connectivity import (DELAY_RULES, LAPLACIAN_COUPLINGS, delays_ms, edge_arrays,
+                           laplacian_connectivity, square_matrix)
 from .coupling_objects import CouplingObject, LaplacianConnParam, coupling_object
 from .model import Model
 from .param import note_param
@@ -181,14 +181,24 @@ class _Term:
 
 
 class Network(Model):
-    """A node model on a connectome; runs as one fused compiled kernel (see module doc)."""
+    """A node model on a connectome; runs as one fused compiled kernel (see module doc).
+
+    `conn`: an (N, N) array, a `Connectome` or brainmass's (weights, distances, labels)
+    tuple (its distances are used when `speed=` is given), or a `LaplacianConnParam`.
+    `coupling`: a coupling name or object (`bm.DiffusiveCoupling(k=0.2)`). `delay_rule`:
+    delays become whole steps by rounding to the nearest ("round", TVB's rule, the default)
+    or up ("ceil", brainmass's rule). `delay_init`: the coupled value's history before t = 0
+    (a number, an (N,) or (B, N) array, or a callable f(t) of the time t < 0 in ms); None
+    (the default) keeps the initial state. brainmass's attributes `coupling`, `noise`,
+    `n_node` and `coupled_var` are there too.
+    """
 
     def __init__(self, node: Model, conn=None, *, distance=None, speed=None, delay=None,
                  coupling: Any = "diffusive", coupled_var: Optional[str] = None,
                  target: Optional[str] = None, k=None, self_connection: bool = False,
                  sparse: Optional[bool] = None, couplings: Sequence[Coupling] = (),
                  name: Optional[str] = None, coupling_params: Optional[dict] = None,
-                 noise=None):
+                 noise=None, delay_init=None, delay_rule: str = "round"):
         if not isinstance(node, Model) or isinstance(node, Network):
             raise TypeError(f"node must be a brainmass_dsl node model, got {type(node).__name__}")
         params = dict(coupling_params or {})
@@ -200,8 +210,13 @@ class Network(Model):
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise ValueError(f"coupling term names must differ, got {names}")
+        if delay_rule not in DELAY_RULES:
+            raise ValueError(f"delay_rule must be one of {', '.join(map(repr, DELAY_RULES))}, "
+                             f"got {delay_rule!r}")
         self.node = node
         self._noise_arg = noise
+        self.delay_rule = delay_rule
+        self.delay_init = delay_init
         self.terms = [_Term(s, node, find_coupling(s.coupling, node._program)) for s in specs]
         self.in_size = node.in_size
         self.n_nodes = node.n_nodes
@@ -213,6 +228,13 @@ class Network(Model):
                                       [t.spec_for_compiler() for t in self.terms],
                                       program=node._program, wiring=node._wiring + wiring)
         self._meta = self.kernel.meta
+        if delay_init is not None:
+            bad = [t["name"] for t in self._meta["coupling_terms"] if not t.get("sends_coupled")]
+            if bad:
+                raise ValueError(f"delay_init: coupling term(s) {', '.join(bad)} send a function "
+                                 "of the coupled value (per-source part of pre), whose history "
+                                 "cannot be set from the coupled value's; leave delay_init=None "
+                                 "(history = initial state)")
         self.seed = node.seed
         self._param_index = {q["name"]: i for i, q in enumerate(self._meta["parameters"])}
         self._state_index = {q["name"]: i for i, q in enumerate(self._meta["states"])}
@@ -482,7 +504,8 @@ class Network(Model):
         if dt not in self._edge_cache:
             self._edge_cache[dt] = [edge_arrays(t.weights, t.delay_ms, dt,
                                                 self_connection=t.keep_diagonal,
-                                                sparse=t.spec.sparse) for t in self.terms]
+                                                sparse=t.spec.sparse, rule=self.delay_rule)
+                                    for t in self.terms]
         return self._edge_cache[dt]
 
     # ---------------------------------------------------------------- stepping
@@ -556,6 +579,18 @@ class Network(Model):
             terms.append(dict(zip(("lptr", "lw", "loff"), long), **dict(
                 zip(("sptr", "sw", "soff"), short)), rowsum=e.rowsum, cwin=w,
                 maxlag=e.max_lag))
+        if fill and self.delay_init is not None:
+            # the kernel fills every history row with the initial coupled values (0 steps),
+            # then the rows before t = 0 take delay_init's values
+            run(*signature.pack("network", dict(
+                state=self._state, params=params, inputs=inputs, in_tstride=in_tstride,
+                seed=seed, batch0=batch0, step0=self._step, n_steps=0, dt=dt, rec=rec,
+                rec_pos=rec_pos, n_transient=n_transient, sample_every=sample_every,
+                lags=self._lags, hist=self._hist, status=status, nsub=noise_substeps,
+                mean=average, cparams=cparams, fill=True, **fwd), terms))
+            for e, w in zip(edges, windows):
+                self._fill_history(w, e.max_lag, dt, B, N)
+            fill = False
         run(*signature.pack("network", dict(
             state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
             batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
@@ -564,6 +599,18 @@ class Network(Model):
             fill=fill, **fwd),
             terms))
         return status
+
+    def _fill_history(self, window: np.ndarray, max_lag: int, dt: float, B: int, N: int):
+        """Rows 0 .. max_lag - 1 of a history window (times -max_lag dt .. -dt) from
+        `delay_init`: a number, an array of shape (N,) or (B, N) (constant history), or a
+        callable f(t) of the time t < 0 in ms returning such a value."""
+        init = self.delay_init
+        for r in range(max_lag):
+            t = -(max_lag - r) * dt
+            value = init(t) if callable(init) and not hasattr(init, "magnitude") else init
+            arr = magnitude_in(value, None, "delay_init", self.name)
+            window[:, r * N:(r + 1) * N] = broadcast_param(arr, "delay_init", self.in_size, B,
+                                                           self.name)
 
     def _quantity_kind(self, name: str) -> Optional[str]:
         kind = super()._quantity_kind(name)
