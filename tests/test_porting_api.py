@@ -60,3 +60,33 @@ def test_typing_aliases():
     def f(x: Array, init: Initializer = 0.0, k: Parameter = 1.0) -> Array:   # annotations work
         return x
     assert f(1) == 1
+
+
+def test_result_as_quantities_pint():
+    pint = pytest.importorskip("pint")
+    res = brainmass.Simulator(brainmass.MontbrioPazoRoxinStep(2), dt=0.1).run(
+        1.0, monitors=["r", "v"])
+    assert isinstance(res["r"], np.ndarray)                  # plain arrays stay the default
+    q = res.as_quantities()
+    assert isinstance(q["r"], pint.Quantity)
+    np.testing.assert_allclose(q["r"].to("Hz").magnitude, res["r"])
+    np.testing.assert_allclose(q["r"].to("kHz").magnitude, res["r"] / 1000.0)
+    assert q["v"].dimensionless
+    np.testing.assert_allclose(q["ts"].to("s").magnitude, res["ts"] / 1000.0)
+    jr = brainmass.Simulator(brainmass.JansenRitStep(1), dt=0.1).run(
+        1.0, monitors=["Mv", "eeg"]).as_quantities()
+    assert str(jr["Mv"].to("V/s").units) in ("volt / second", "V / s")
+    with pytest.raises(ValueError, match="backend"):
+        res.as_quantities("jax")
+
+
+def test_result_as_quantities_brainunit():
+    res = brainmass.Simulator(brainmass.JansenRitStep(1), dt=0.1).run(1.0, monitors=["M"])
+    try:
+        import brainunit as bu
+    except ImportError:
+        with pytest.raises(ImportError, match="brainunit"):
+            res.as_quantities("brainunit")
+        return
+    q = res.as_quantities("brainunit")["M"]
+    np.testing.assert_allclose(np.asarray(q.to_decimal(bu.mV)), res["M"])
