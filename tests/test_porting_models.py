@@ -133,3 +133,68 @@ def test_wong_wang_exc_inh_update_returns_S_e():
     assert m.H_e().shape == (2,)
     res = brainmass.Simulator(m, dt=0.1).run(1.0)
     assert {"S_e", "H_e", "H_i"} <= set(res.keys())
+
+
+def numpy_wong_wang(S1, S2, coherence, n_steps, dt):
+    """brainmass's WongWangStep.update(): rates from the pre-step S, held over the step; each
+    S then solves its linear equation dS/dt = -S/tau + (1 - S) gamma r by exponential Euler
+    (exact for the frozen r), clipped to [0, 1]. Units: ms, 1/ms, nA."""
+    from scipy.special import exprel
+
+    tau, gamma, a, theta = 100.0, 0.641, 0.27, 0.31
+    J11 = J22 = 0.2609
+    J12 = J21 = 0.0497
+    JA_mu, I0 = 0.0002243 * 30.0, 0.3255
+    out = []
+    for _ in range(n_steps):
+        I1 = J11 * S1 - J12 * S2 + JA_mu * (1 + coherence) + I0
+        I2 = J22 * S2 - J21 * S1 + JA_mu * (1 - coherence) + I0
+        r1, r2 = a * np.maximum(I1 - theta, 0), a * np.maximum(I2 - theta, 0)
+
+        def step(S, r):
+            f = -S / tau + (1 - S) * gamma * r
+            J = -1 / tau - gamma * r
+            return np.clip(S + dt * exprel(dt * J) * f, 0.0, 1.0)
+        S1, S2 = step(S1, r1), step(S2, r2)
+        out.append((S1, S2))
+    return np.array(out)
+
+
+def test_wong_wang_holds_the_rates_over_the_step_as_brainmass():
+    dt, n = 0.1, 5000
+    coh = np.array([0.0, 0.05, 0.1, -0.2])
+    S0 = np.array([0.0, 0.1, 0.3, 0.05])
+    m = brainmass.WongWangStep(4, init_S1=S0, init_S2=S0[::-1].copy())
+    res = brainmass.Simulator(m, dt=dt).run(n * dt, inputs={"coherence": coh},
+                                            monitors=["S1", "S2"])
+    want = numpy_wong_wang(S0, S0[::-1].copy(), coh, n, dt)
+    np.testing.assert_allclose(res["S1"], want[:, 0], rtol=1e-11, atol=1e-14)
+    np.testing.assert_allclose(res["S2"], want[:, 1], rtol=1e-11, atol=1e-14)
+    # brainmass's oracle (float32): coherence 0.1, 1 s from rest -> S1 0.7607, S2 0.7587
+    one = brainmass.Simulator(brainmass.WongWangStep(1), dt=dt).run(
+        1000.0, inputs={"coherence": 0.1}, monitors=["S1", "S2"])
+    assert one["S1"][-1, 0] == pytest.approx(0.7607, abs=1e-4)
+    assert one["S2"][-1, 0] == pytest.approx(0.7587, abs=1e-4)
+
+
+@pytest.mark.parametrize("method", ["exp_euler", "rk4", "heun2"])
+def test_held_lets_compiled_equal_the_numpy_reference_path(method):
+    """The NumPy reference path (backends/numpy_ref) holds the lets the same way."""
+    from brainmass_dsl.backends.numpy_ref.simulate import reference_run
+    from brainmass_dsl.ir.lower import lower_block
+
+    m = brainmass.WongWangStep(3, method=method, init_S1=np.array([0.0, 0.2, 0.5]),
+                               init_S2=np.array([0.1, 0.0, 0.4]))
+    coh = np.array([0.1, -0.1, 0.0])
+    res = brainmass.Simulator(m, dt=0.2).run(40.0, inputs={"coherence": coh},
+                                             monitors=["S1", "S2"])
+    ir = lower_block(m._block, m._program)
+    assert ir.held == ("r1", "r2")
+    params = {q["name"]: np.full((1, 3), q["default"]) for q in m._meta["parameters"]}
+    inputs = {q["name"]: np.zeros((1, 3)) for q in m._meta["inputs"]}
+    inputs["coherence"] = coh[None, :]
+    ref = reference_run(ir, method, params=params, inputs=inputs, n_steps=200, dt=0.2,
+                        init={"S1": np.array([[0.0, 0.2, 0.5]]),
+                              "S2": np.array([[0.1, 0.0, 0.4]])})
+    np.testing.assert_allclose(res["S1"], ref[:, 0, 0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(res["S2"], ref[:, 1, 0], rtol=1e-12, atol=1e-15)

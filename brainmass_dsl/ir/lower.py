@@ -231,7 +231,8 @@ def lower_block(rb: ResolvedBlock, program=None) -> ModelIR:
         use_case=use_case[-1] if use_case else "", parameters=params, states=states,
         inputs=inputs, lets=lets, drift=drift, diffusion=diffusion, noises=tuple(noises),
         outputs=tuple(outputs), couples=couples_expr, delays=tuple(low.delays.values()), t=t,
-        equation_text=texts)
+        equation_text=texts, held=tuple(n for n in rb.meta("hold")
+                                        if any(let.name == n for let in lets)))
 
 
 def lower_coupling(rb: ResolvedBlock, program=None) -> CouplingIR:
