@@ -33,6 +33,7 @@ from .catalogue import ModelInfo, list_models  # noqa: E402
 from .utils import bounded_input, delay_index, process_sequence, sigmoid, sys2nd  # noqa: E402
 from .runtime.sweep import ModelSpec, SweepResult, sweep  # noqa: E402
 from . import datasets  # noqa: E402
+# bm.typing, not in __all__: a star import must not shadow the standard library's typing
 from . import typing  # noqa: E402
 from . import viz  # noqa: E402
 from . import forward  # noqa: E402
@@ -47,11 +48,12 @@ from .observation import (DoubleExponentialHRFKernel, FirstOrderVolterraHRFKerne
                           TemporalAverage)
 
 __all__ = ["NmmError", "environ", "ForwardMonitor", "SimulationDiverged", "SimulationInterrupted", "load",
-           "Model", "Network", "Coupling", "KuramotoNetwork", "JansenRitTR", "Noise", "XY_Oscillator", "typing", "viz",
-           "__version_info__", "DiffusiveCoupling", "AdditiveCoupling",
+           "Model", "Network", "Coupling", "KuramotoNetwork", "JansenRitTR", "Noise",
+           "XY_Oscillator", "viz", "__version_info__", "DiffusiveCoupling", "AdditiveCoupling",
            "SigmoidalCoupling", "HyperbolicTangentCoupling", "SigmoidalJansenRitCoupling",
            "LaplacianConnParam", "diffusive_coupling", "additive_coupling", "sigmoidal_coupling",
-           "hyperbolic_tangent_coupling", "sigmoidal_jansen_rit_coupling", "Result", "Simulator", "list_models", "ModelInfo", "sys2nd", "sigmoid",
+           "hyperbolic_tangent_coupling", "sigmoidal_jansen_rit_coupling", "Result", "Simulator",
+           "list_models", "ModelInfo", "sys2nd", "sigmoid",
            "bounded_input", "process_sequence", "delay_index", "datasets", "forward", "objectives",
            "Fitter", "FitResult", "Param",
            "LeadFieldModel", "EEGLeadFieldModel", "MEGLeadFieldModel", "LeadfieldReadout",
