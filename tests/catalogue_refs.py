@@ -682,11 +682,12 @@ def _jr_S(v, p):
 def _jr_rhs(y, p, u, t):  # Jansen & Rit 1995, y0..y5 = M, E, I, Mv, Ev, Iv
     M, E, I, Mv, Ev, Iv = (y[k] for k in ("M", "E", "I", "Mv", "Ev", "Iv"))
     Ae, Ai, be, bi, C = p["Ae"], p["Ai"], p["be"], p["bi"], p["C"]
+    fr = p["fr_scale"]   # brainmass's fr_scale (Identity by default) as a gain
     return {"M": Mv, "E": Ev, "I": Iv,
-            "Mv": Ae * be * _jr_S(E - I + u["M_inp"], p) - 2 * be * Mv - be ** 2 * M,
-            "Ev": Ae * be * (u["E_inp"] + C * p["a2"] * _jr_S(C * p["a1"] * M, p))
+            "Mv": Ae * be * fr * _jr_S(E - I + u["M_inp"], p) - 2 * be * Mv - be ** 2 * M,
+            "Ev": Ae * be * fr * (u["E_inp"] + C * p["a2"] * _jr_S(C * p["a1"] * M, p))
                   - 2 * be * Ev - be ** 2 * E,
-            "Iv": Ai * bi * C * p["a4"] * _jr_S(C * p["a3"] * M + u["I_inp"], p)
+            "Iv": Ai * bi * fr * C * p["a4"] * _jr_S(C * p["a3"] * M + u["I_inp"], p)
                   - 2 * bi * Iv - bi ** 2 * I}
 
 
@@ -1063,7 +1064,7 @@ REFERENCES["WilsonCowanThreePopulationStep"] = _wc_ref(
 REFERENCES["JansenRitStep"] = Ref(
     states=["M", "E", "I", "Mv", "Ev", "Iv"],
     params=_p(Ae=3.25, Ai=22.0, be=0.1, bi=0.05, C=135.0, a1=1.0, a2=0.8, a3=0.25, a4=0.25,
-              s_max=0.005, v0=6.0, r=0.56),
+              s_max=0.005, v0=6.0, r=0.56, fr_scale=1.0),
     inputs={"M_inp": 0.1, "E_inp": 0.22, "I_inp": -0.1},
     init={"M": 0.0, "E": 0.0, "I": 0.0, "Mv": 0.0, "Ev": 0.0, "Iv": 0.0},
     outputs={"eeg": lambda y, p, u: y["E"] - y["I"]}, rhs=_jr_rhs,

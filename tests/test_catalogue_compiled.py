@@ -9,8 +9,9 @@ compiled kernel (Numba backend, `rk4`, small dt) must reproduce them:
   (measured max |compiled - reference| / max |reference|: 1.6e-8 for Epileptor, a few 1e-9
   for Lorenz, LarterBreakspear and WongWangExcInh, 1e-10 or less for the others).
 - test_first_order_models_converge: KuramotoNetwork (a network: the coupling is evaluated
-  once per step and held over the RK stages) and WilsonCowanDelayedStep (delayed values are
-  read once per step) are discretisations of the continuous-time reference that converge at
+  once per step and held over the RK stages), WilsonCowanDelayedStep (delayed values are
+  read once per step) and WongWangStep (its rates are held over the step, `hold: r1, r2`, as
+  brainmass) are discretisations of the continuous-time reference that converge at
   first order only. They must stay within a tolerance proportional to dt, the error must
   halve when dt halves, and the Richardson extrapolation 2 y(dt/2) - y(dt) must be much
   closer to the reference than either run (so the O(dt) term is the only discrepancy).
@@ -36,9 +37,10 @@ import pytest
 
 import brainmass_dsl as bm
 import catalogue_refs as refs
+from brainmass_dsl.runtime.library import catalogue_class  # the node (bm.KuramotoNetwork is the network)
 
 NAMES = sorted(refs.REFERENCES)
-FIRST_ORDER = ("KuramotoNetwork", "WilsonCowanDelayedStep")
+FIRST_ORDER = ("KuramotoNetwork", "WilsonCowanDelayedStep", "WongWangStep")
 SMOOTH = [n for n in NAMES if n not in FIRST_ORDER]
 
 METHOD = "rk4"
@@ -63,7 +65,8 @@ DT_BEHAVIOUR_DEFAULT = 0.01
 # first-order models: dt ladder and the error allowed per ms of dt (as a fraction of the
 # trajectory's scale). Measured: Kuramoto 3.6e-3 / ms, Wilson-Cowan delayed 0.28 / ms.
 DT_LADDER = (0.01, 0.005, 0.0025)
-FIRST_ORDER_SLOPE = {"KuramotoNetwork": 1e-2, "WilsonCowanDelayedStep": 0.6}
+FIRST_ORDER_SLOPE = {"KuramotoNetwork": 1e-2, "WilsonCowanDelayedStep": 0.6,
+                     "WongWangStep": 3e-2}
 
 
 # ============================================================================= the compiled side
@@ -88,13 +91,13 @@ def _declared(meta_list, values, what, model):
 @functools.lru_cache(maxsize=None)
 def _node_meta(name: str) -> dict:
     """The kernel metadata of a catalogue model (compiles it once per test session)."""
-    return getattr(bm, name)(1, method=METHOD)._meta
+    return catalogue_class(name)(1, method=METHOD)._meta
 
 
 def _build(name: str, params: dict, init: dict, n: int = 1):
     """The compiled model (a Network for network references) at canonical params/init."""
     ref = refs.REFERENCES[name]
-    cls = getattr(bm, name)
+    cls = catalogue_class(name)
     meta = _node_meta(name)
     node_params = dict(params)
     cparams = {}

@@ -151,7 +151,8 @@ EXPECTED_COUPLINGS = {
 # brainmass names that are not a block here, and why (also in the differences document)
 OMITTED = {
     "JansenRitTR": "a whole time-resolved JR network (Laplacian pathway couplings, per-TR "
-                   "delay buffer), not a node model",
+                   "delay buffer), not a node model: a Python class (bm.JansenRitTR) on "
+                   "JansenRitStep",
 }
 
 
@@ -228,7 +229,9 @@ BRAINMASS_PARAMS = {
     "JansenRitStep": {"Ae": (3.25, "mV"), "Ai": (22.0, "mV"), "be": (100.0, "Hz"),
                       "bi": (50.0, "Hz"), "C": (135.0, ""), "a1": (1.0, ""), "a2": (0.8, ""),
                       "a3": (0.25, ""), "a4": (0.25, ""), "s_max": (5.0, "Hz"),
-                      "v0": (6.0, "mV"), "r": (0.56, "1/mV")},
+                      "v0": (6.0, "mV"), "r": (0.56, "1/mV"),
+                      # brainmass's fr_scale map (Identity) as a gain on the rates
+                      "fr_scale": (1.0, "")},
     "WongWangStep": {"tau_S": (0.1, "s"), "gamma": (0.641, ""), "a": (270.0, "Hz/nA"),
                      "theta": (0.31, "nA"), "J_N11": (0.2609, "nA"), "J_N22": (0.2609, "nA"),
                      "J_N12": (0.0497, "nA"), "J_N21": (0.0497, "nA"),
@@ -314,7 +317,7 @@ def test_parameter_names_and_defaults(name):
 
 
 # ============================================================================= states, I/O
-_U = 0.025  # middle of brainmass's Uniform(0, 0.05) initialisers (a documented deviation)
+_U = ("uniform", 0.0, 0.05)  # brainmass's Uniform(0, 0.05) initialisers, drawn at init
 _WC_S = [("rE", 0.0, ""), ("rI", 0.0, "")]
 STATES = {  # name -> [(state, initial value, unit)], brainmass's order
     "HopfStep": [("x", 0.0, ""), ("y", 0.0, "")],
@@ -325,7 +328,7 @@ STATES = {  # name -> [(state, initial value, unit)], brainmass's order
     "Generic2dOscillatorStep": [("V", 0.0, ""), ("W", 0.0, "")],
     "LorenzStep": [("x", 1.0, ""), ("y", 1.0, ""), ("z", 1.0, "")],
     "LinearStep": [("x", 0.01, "")],
-    "KuramotoNetwork": [("theta", 0.0, "")],
+    "KuramotoNetwork": [("theta", ("uniform", 0.0, 2 * math.pi), "")],
     **{m: list(_WC_S) for m in (
         "WilsonCowanStep", "WilsonCowanNoSaturationStep", "WilsonCowanSymmetricStep",
         "WilsonCowanSimplifiedStep", "WilsonCowanLinearStep", "WilsonCowanDivisiveStep",
@@ -342,7 +345,7 @@ STATES = {  # name -> [(state, initial value, unit)], brainmass's order
     "EpileptorStep": [("x1", -1.5, ""), ("y1", -10.0, ""), ("z", 3.5, ""), ("x2", -1.0, ""),
                       ("y2", 0.0, ""), ("g", 0.0, "")],
 }
-# where brainmass draws the initial state at random (a constant here)
+# where brainmass draws the initial state at random (here too: `state x = uniform(lo, hi)`)
 INIT_CHANGED = {"StuartLandauStep", "VanDerPolStep", "FitzHughNagumoStep", "KuramotoNetwork",
                 "MontbrioPazoRoxinStep"}
 _WC_IN = ["rE_inp", "rI_inp"]
@@ -401,6 +404,15 @@ def test_states(name):
     states = rb.of_type(ast.State)
     assert [s.name for s in states] == [s for s, _, _ in STATES[name]]
     for decl, (s, value, unit) in zip(states, STATES[name]):
+        if isinstance(value, tuple):       # a random initial value: the call and its range
+            kind, lo, hi = value
+            assert isinstance(decl.init, ast.Call) and decl.init.func == kind, s
+            for arg, want in zip(decl.init.args, (lo, hi)):
+                if want:
+                    assert _dim(_unit_of(arg)) == _dim(unit), (s, _unit_of(arg), unit)
+                assert math.isclose(_canonical(arg), to_canonical(want, unit or None),
+                                    abs_tol=1e-15), s
+            continue
         assert _dim(_unit_of(decl.init)) == _dim(unit), (s, _unit_of(decl.init), unit)
         assert math.isclose(_canonical(decl.init), to_canonical(value, unit or None),
                             abs_tol=1e-15), s

@@ -40,6 +40,7 @@ from scipy.integrate import solve_ivp
 
 import brainmass_dsl as bm
 import catalogue_refs as refs
+from brainmass_dsl.runtime.library import catalogue_class  # the node (bm.KuramotoNetwork is the network)
 
 _WC = ["WilsonCowanStep", "WilsonCowanNoSaturationStep", "WilsonCowanSymmetricStep",
        "WilsonCowanSimplifiedStep", "WilsonCowanLinearStep", "WilsonCowanDivisiveStep",
@@ -190,7 +191,7 @@ def _process(name, arg, sigma=1.0):
 
 
 def _model(name, n, **kw):
-    return getattr(bm, name)(n, **{a: _process(name, a, 0.0) for a in NOISE[name]}, **kw)
+    return catalogue_class(name)(n, **{a: _process(name, a, 0.0) for a in NOISE[name]}, **kw)
 
 
 def test_noise_arguments_reach_their_inputs():
@@ -213,7 +214,7 @@ def test_white_noise_into_a_nonlinear_input_is_refused():
         bm.WongWangStep(1, noise_s1=bm.GaussianNoise(1, sigma=0.1))
     for name, arg in sorted(OU_ONLY):
         with pytest.raises(NmmError, match="NMM203"):
-            getattr(bm, name)(1, **{arg: bm.GaussianNoise(1)})
+            catalogue_class(name)(1, **{arg: bm.GaussianNoise(1)})
 
 
 def test_two_processes_on_one_input_are_refused():

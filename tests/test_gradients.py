@@ -144,7 +144,7 @@ def test_fc_gradient_matches_finite_differences(hopf_case):
 def test_kuramoto_per_edge_coupling():
     n = 5
     w, lengths = _connectome(n, seed=5)
-    node = bm.KuramotoNetwork(n, omega=np.linspace(0.01, 0.05, n), init_theta=np.arange(n) * 1.0)
+    node = bm.Kuramoto(n, omega=np.linspace(0.01, 0.05, n), init_theta=np.arange(n) * 1.0)
     net = bm.Network(node, conn=w, distance=lengths, speed=3.0, coupling="KuramotoCoupling",
                      coupling_params={"K": 0.3})
     rng = np.random.default_rng(1)
@@ -447,7 +447,7 @@ def test_forward_sensitivities_per_edge_and_two_terms():
     inputs (Jansen-Rit) against the adjoint."""
     n = 5
     w, lengths = _connectome(n, seed=5)
-    node = bm.KuramotoNetwork(n, omega=np.linspace(0.01, 0.05, n), init_theta=np.arange(n) * 1.0)
+    node = bm.Kuramoto(n, omega=np.linspace(0.01, 0.05, n), init_theta=np.arange(n) * 1.0)
     kur = bm.Network(node, conn=w, distance=lengths, speed=3.0, coupling="KuramotoCoupling",
                      coupling_params={"K": 0.3})
     jr_w, jr_len = _connectome(4, seed=7)

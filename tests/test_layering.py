@@ -9,7 +9,7 @@ random numbers), `utils` (small numeric helpers), `frontend.suggest` (the one di
 helper) and the package's `__version__`.
 
 Above the runtime sit the tools (`catalogue`, `describe`, `analysis`, `viz`, `datasets`,
-`forward`, `commands`) and on top the command line (`cli`) and the package itself
+`forward`, `commands`, `typing`) and on top the command line (`cli`) and the package itself
 (`brainmass_dsl`, the public API); nothing imports the command line. The runtime sees the
 frontend only through its public face: the `brainmass_dsl.frontend` package, its catalogue
 index (`frontend.library`) and its unit registry (`frontend.units`).
@@ -30,7 +30,7 @@ STAGES = ("frontend", "ir", "integrators", "plan", "backends", "compiler", "runt
 SHARED = ("_resources", "paths", "libm", "rng", "utils", "__version__")
 SHARED_MODULES = ("brainmass_dsl.frontend.suggest",)  # shared, though it lives in a stage
 TOOLS = ("catalogue", "describe", "analysis", "viz", "datasets", "forward", "observation",
-         "commands", "fitting")
+         "commands", "fitting", "typing")
 TOP = ("cli", "__main__")
 #: what the runtime may import of the frontend
 FRONTEND_FACE = ("brainmass_dsl.frontend", "brainmass_dsl.frontend.library",

@@ -262,7 +262,7 @@ def test_reference_kuramoto_per_edge(sparse):
     rng = np.random.default_rng(7)
     th0, omega = rng.uniform(0, 2 * np.pi, N), rng.uniform(0.05, 0.2, N)
     K, alpha = 0.8, 0.3
-    node = bm.KuramotoNetwork(N, omega=omega, init_theta=th0, method="euler")
+    node = bm.Kuramoto(N, omega=omega, init_theta=th0, method="euler")
     net = bm.Network(node, conn=W, delay=D, coupling="KuramotoCoupling",
                      coupling_params={"K": K, "alpha": alpha}, sparse=sparse)
     assert net._meta["coupling_terms"][0]["per_edge"]

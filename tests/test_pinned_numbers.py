@@ -66,7 +66,7 @@ def w4():
 
 def kuramoto_per_edge():
     w, lengths = _connectome(8, seed=5)
-    node = bm.KuramotoNetwork(8, omega=np.linspace(0.01, 0.05, 8), init_theta=np.arange(8.0))
+    node = bm.Kuramoto(8, omega=np.linspace(0.01, 0.05, 8), init_theta=np.arange(8.0))  # the node
     net = bm.Network(node, conn=w, distance=lengths, speed=3.0, coupling="KuramotoCoupling",
                      coupling_params={"K": 0.3})
     return bm.Simulator(net, dt=0.1).run(200.0, sample_every=2, progress=False), ["theta"]

@@ -159,6 +159,11 @@ class Connectome:
         """Alias of :attr:`lengths` (mm), as named in ``brainmass``."""
         return self.lengths
 
+    def __iter__(self):
+        """Unpacks as brainmass's ``Connectome`` named tuple: ``weights, distances, labels``
+        (distances in mm, labels as a ``'<U'`` array)."""
+        return iter((self.weights, self.lengths, np.array(self.labels)))
+
     @property
     def density(self) -> float:
         """Fraction of off-diagonal entries with non-zero weight."""

@@ -59,7 +59,14 @@ _TABLE = [
     Builtin("clip", 3, 3, SAME, "clip(x, lo, hi) = min(max(x, lo), hi)"),
     Builtin("where", 3, 3, WHERE, "where(condition, value_if_true, value_if_false)"),
     Builtin("delay", 2, 2, DELAY, "delay(state, lag): the state's value lag ago (lag a time parameter)"),
+    Builtin("uniform", 2, 2, SAME, "uniform(lo, hi): a random initial value, drawn per node and "
+            "batch member (only as a state's initial value)"),
+    Builtin("normal", 2, 2, SAME, "normal(mean, std): a random initial value, drawn per node "
+            "and batch member (only as a state's initial value)"),
 ]
+
+#: the random initial values: only the whole initial value of a state (NMM124)
+RANDOM_INIT = ("uniform", "normal")
 
 FUNCTIONS = {b.name: b for b in _TABLE}
 

@@ -36,6 +36,7 @@ CODES = {
     "NMM121": "cycle in extends",
     "NMM122": "name reserved for the compiler (begins with _ or contains __)",
     "NMM123": "a unit after a number is also a name of the block",
+    "NMM124": "misuse of a random initial value (uniform, normal)",
     # ---- dimensions
     "NMM201": "terms of different dimensions",
     "NMM202": "dimensional argument to a function that needs a pure number",

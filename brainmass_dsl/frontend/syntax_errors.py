@@ -15,7 +15,7 @@ _TERMINAL_WORDS = {
     "NAME": "a name", "NUMBER": "a number", "STRING": 'a "string"', "LONG_STRING": 'a """docstring"""',
     "_NL": "end of line", "_INDENT": "an indented line", "_DEDENT": "end of the block",
     "$END": "end of file", "COMP_OP": "a comparison", "BLOCK_KIND": "'model' or 'coupling'",
-    "META_KEY": "'category', 'aliases', 'reference', 'use_case' or 'doi'",
+    "META_KEY": "'category', 'aliases', 'reference', 'use_case', 'doi', 'returns' or 'hold'",
     "REPLACE": "'replace'",
 }
 

@@ -62,6 +62,8 @@ class StepWriter:
         full[self.t] = t_i
         suffix = "" if i == 1 else f"__s{i}"
         for let in m.lets:
+            if i > 1 and let.name in m.held:
+                continue     # held over the step: every stage reads stage 1's value
             if let.symbol in self.varying_lets:
                 target = sym(let.name + suffix) if suffix else let.symbol
                 self.body.append(Assign(target, let.expr.xreplace(full),

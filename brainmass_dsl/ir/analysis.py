@@ -77,8 +77,9 @@ def jacobian_diagonal(model: ModelIR) -> Dict[str, sp.Expr]:
     """d f_i / d x_i for every state, lets expanded: the NumPy reference path's form, written
     independently of the kernels' `jacobian_diagonal_through_lets`."""
     out = {}
+    held = {let.symbol for let in model.lets if let.name in model.held}
     for q in model.states:
-        f = model.expand_lets(model.drift[q.name])
+        f = model.expand_lets_except(model.drift[q.name], held)
         out[q.name] = sp.diff(f, q.symbol)
     return out
 
@@ -104,6 +105,8 @@ def jacobian_diagonal_through_lets(model: ModelIR) -> Tuple[List[Assign], Dict[s
     for q in model.states:
         d_of: Dict[sp.Symbol, sp.Expr] = {}
         for let in model.lets:                       # dependency order
+            if let.name in model.held:               # held over the step: a constant here
+                continue
             d = total(let.expr, q.symbol, d_of)
             if d != 0:
                 target = sp.Symbol(f"_d_{let.symbol.name}__{q.symbol.name}", real=True)

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Tuple
 import sympy as sp
 
 from ..frontend import ast
-from ..frontend.builtins import CONSTANTS, TIME_NAME, is_noise
+from ..frontend.builtins import CONSTANTS, RANDOM_INIT, TIME_NAME, is_noise
 from ..frontend.symbols import BlockContext, let_order
 from ..frontend.diagnostics import DiagnosticBag, NmmError
 from ..frontend.dimensions import ANY, BOOL, DimInference
@@ -124,9 +124,18 @@ def _quantities(ctx: BlockContext, inference: DimInference, low: _Lowerer, kind:
         value_expr = m.init if kind == "state" else m.default
         d = inference.of_name(name)
         d = DIMENSIONLESS if d in (None, ANY, BOOL) else d
+        random = None
+        if kind == "state" and isinstance(value_expr, ast.Call) and value_expr.func in RANDOM_INIT:
+            a, b = (float(low.expr(x)) for x in value_expr.args)
+            random = (value_expr.func, a, b)
+            # the unit written on its arguments is the state's declared unit
+            value_expr = next((x for x in value_expr.args if _declared_unit(x)),
+                              value_expr.args[0])
         unit = _declared_unit(value_expr)
         factor = canonical_factor(unit) if unit else 1.0
         default = float(low.expr(value_expr))
+        if random is not None:
+            default = (random[1] + random[2]) / 2 if random[0] == "uniform" else random[1]
         lo = hi = None
         bounds = getattr(m, "bounds", None)
         if bounds is not None:
@@ -136,7 +145,7 @@ def _quantities(ctx: BlockContext, inference: DimInference, low: _Lowerer, kind:
         if unit is None and not d.dimensionless:
             unit = canonical_unit_text(d)  # e.g. an expression default: show canonical unit
         out.append(Quantity(name, kind, low.symbols[name], default, unit, factor, d,
-                            getattr(m, "doc", None), lo, hi))
+                            getattr(m, "doc", None), lo, hi, random))
     return tuple(out)
 
 
@@ -222,7 +231,8 @@ def lower_block(rb: ResolvedBlock, program=None) -> ModelIR:
         use_case=use_case[-1] if use_case else "", parameters=params, states=states,
         inputs=inputs, lets=lets, drift=drift, diffusion=diffusion, noises=tuple(noises),
         outputs=tuple(outputs), couples=couples_expr, delays=tuple(low.delays.values()), t=t,
-        equation_text=texts)
+        equation_text=texts, held=tuple(n for n in rb.meta("hold")
+                                        if any(let.name == n for let in lets)))
 
 
 def lower_coupling(rb: ResolvedBlock, program=None) -> CouplingIR:

@@ -29,6 +29,9 @@ class Quantity:
     doc: Optional[str] = None
     lo: Optional[float] = None    # canonical bounds (None = unbounded)
     hi: Optional[float] = None
+    #: a state's random initial value: ("uniform", lo, hi) or ("normal", mean, std), canonical;
+    #: `default` is then its mean
+    random: Optional[Tuple[str, float, float]] = None
 
     @property
     def unit_text(self) -> str:
@@ -85,6 +88,9 @@ class ModelIR:
     delays: Tuple[DelayRef, ...]
     t: sp.Symbol
     equation_text: Dict[str, str] = field(default_factory=dict)  # state -> source text
+    #: lets held over a step (`hold:`): evaluated once from the state at the step's start,
+    #: the same in every stage, constants for exponential Euler's Jacobian
+    held: Tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- lookups
     def param(self, name: str) -> Quantity:
@@ -134,6 +140,19 @@ class ModelIR:
         for symbol in expr.free_symbols & defs.keys():
             expand(symbol)
         return expr.xreplace(expanded)
+
+    def expand_lets_except(self, expr: sp.Expr, keep) -> sp.Expr:
+        """`expr` with every let but those in `keep` (symbols) expanded; the kept lets stay
+        symbols (the held lets of a step: `held`)."""
+        keep = set(keep)
+        if not keep:
+            return self.expand_lets(expr)
+        defs = {s: e for s, e in self.let_map().items() if s not in keep}
+        for _ in range(len(defs) + 1):
+            if not (expr.free_symbols & defs.keys()):
+                break
+            expr = expr.xreplace(defs)
+        return expr
 
 
 @dataclass

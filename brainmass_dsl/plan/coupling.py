@@ -48,6 +48,7 @@ class CouplingPlan:
     rowsum: sp.Symbol
     receiver: List[Assign]          # _ssum<k>, then _cin<k> = post(_ssum<k>)
     sender_params: Tuple[str, ...]  # coupling parameters the sent value depends on
+    sends_coupled: bool = True      # the sent value is the coupled value itself (G = x_j)
 
     @property
     def name(self) -> str:
@@ -102,8 +103,9 @@ def plan_coupling(index: int, term: CouplingTerm, node: ModelIR) -> CouplingPlan
     receiver.append(Assign(term.input_symbol, lower(c.post).xreplace({c.s: ssum}),
                            f"coupling {term.name} ({c.name}) into input {term.target}: post(s)"))
     first = Assign(x_i, coupled, f"coupling {term.name}: the receiver's own {term.coupled_text}")
+    sends_coupled = term.separable is None or sp.simplify(sender[-1].expr - x_j) == 0
     return CouplingPlan(index, term, psym, sender, stored, first, reduction, rowsum, receiver,
-                        sender_params)
+                        sender_params, sends_coupled)
 
 
 def _combine(a: sp.Expr, b: sp.Expr, rowsum: sp.Symbol, acc: sp.Symbol) -> sp.Expr:

@@ -50,8 +50,11 @@ def metadata(step: StepIR, check_every: int) -> dict:
     m = step.model
 
     def q(x):
-        return {"name": x.name, "default": x.default, "unit": x.unit_text, "factor": x.factor,
-                "lo": x.lo, "hi": x.hi, "doc": x.doc, "dim": str(x.dim)}
+        out = {"name": x.name, "default": x.default, "unit": x.unit_text, "factor": x.factor,
+               "lo": x.lo, "hi": x.hi, "doc": x.doc, "dim": str(x.dim)}
+        if x.random is not None:          # a random initial value, drawn at init_all_states
+            out["random"] = list(x.random)
+        return out
 
     return {"model": m.name, "category": m.category, "source_file": m.source_file,
             "source_hash": m.source_hash, "doc": m.doc, "aliases": list(m.aliases),
@@ -121,7 +124,7 @@ def plan_network(net: NetworkIR, scheme, *, optimise: bool = True,
     plan.meta["coupling_terms"] = [
         {"name": p.name, "coupling": p.term.coupling.name, "target": p.term.target,
          "coupled": p.term.coupled_text, "per_edge": p.reduction.per_edge,
-         "sender_params": list(p.sender_params),
+         "sender_params": list(p.sender_params), "sends_coupled": p.sends_coupled,
          "parameters": [{"name": q.name, "default": q.default, "unit": q.unit_text,
                          "factor": q.factor, "doc": q.doc} for q, _ in p.params]}
         for p in couplings]

@@ -182,13 +182,32 @@ class EdgeArrays:
         return empty, (self.indptr, self.data, self.offsets(n))
 
 
+#: how a delay becomes whole steps: "round" (to the nearest step, TVB's rule; the default)
+#: or "ceil" (up, brainmass's rule)
+DELAY_RULES = ("round", "ceil")
+
+
+def lag_steps(delay: np.ndarray, dt: float, rule: str = "round") -> np.ndarray:
+    """Delays (ms) as whole steps of `dt` by `rule` ("round" or "ceil"; a delay within 1e-9
+    steps of a whole number is that number under either rule)."""
+    steps = np.asarray(delay, dtype=float) / dt
+    if rule == "round":
+        return np.rint(steps).astype(np.int64)
+    if rule == "ceil":
+        near = np.rint(steps)
+        return np.where(np.abs(steps - near) <= 1e-9 * np.maximum(1.0, near), near,
+                        np.ceil(steps)).astype(np.int64)
+    raise ValueError(f"delay_rule must be one of {', '.join(map(repr, DELAY_RULES))}, "
+                     f"got {rule!r}")
+
+
 def edge_arrays(weights: np.ndarray, delay: np.ndarray, dt: float, *, self_connection=False,
-                sparse: Optional[bool] = None) -> EdgeArrays:
+                sparse: Optional[bool] = None, rule: str = "round") -> EdgeArrays:
     n = weights.shape[0]
     w = weights.copy()
     if not self_connection:
         np.fill_diagonal(w, 0.0)
-    lag = np.rint(delay / dt).astype(np.int64)
+    lag = lag_steps(delay, dt, rule)
     density = np.count_nonzero(w) / max(1, n * n)
     if sparse is None:
         sparse = density < DENSE_ABOVE

@@ -57,7 +57,7 @@ def _dense_edges(net, dt: float):
     the gradient covers the whole weight matrix; the forward numbers are unchanged (a zero
     weight adds exactly 0)."""
     return [edge_arrays(t.weights, t.delay_ms, dt, self_connection=t.keep_diagonal,
-                        sparse=False) for t in net.terms]
+                        sparse=False, rule=net.delay_rule) for t in net.terms]
 
 
 class _Run:
@@ -175,6 +175,10 @@ def prepare(net, duration, kind: str, *, dt, monitors, transient, sample_every, 
     from ..plan.adjoint import GradientRefused
     from .simulator import Simulator, n_steps_for, sampling_steps
 
+    if getattr(net, "delay_init", None) is not None:
+        raise ValueError("network_gradient: a Network with delay_init= is not supported by the "
+                         "gradient yet (its history before t = 0 is the initial state); "
+                         "leave delay_init=None")
     sim = Simulator(net, dt)
     dt = sim.dt if sim.dt is not None else environ.get_dt()
     n_steps = n_steps_for(to_ms(duration, "duration"), dt)

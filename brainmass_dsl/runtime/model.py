@@ -18,7 +18,7 @@ from ..frontend import declared_names
 from ..frontend.suggest import Candidate, did_you_mean
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from ..plan import signature
-from . import environ
+from . import environ, random_init
 from .interrupt import held_interrupt
 from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, check_shape, magnitude_in
@@ -183,6 +183,11 @@ class Model:
     # ---------------------------------------------------------------- construction
     def _set_kwarg(self, key: str, value) -> None:
         if key in self._param_index:
+            if (callable(value) and not hasattr(value, "value")
+                    and not isinstance(value, np.ndarray)):
+                raise TypeError(f"{type(self).__name__}: parameter {key!r} takes a number or an "
+                                f"array, not a function (brainmass's callable {key} maps are "
+                                "written as a model variant with 'extends' and 'replace')")
             self.set_params(**{key: value})
         elif key.startswith("init_") and key[5:] in self._state_index:
             self._inits[key[5:]] = value
@@ -260,8 +265,14 @@ class Model:
         return out
 
     # ---------------------------------------------------------------- states
-    def init_all_states(self, batch_size: Optional[int] = None):
-        """Allocate the states at their initial values; `batch_size` adds a batch axis."""
+    def init_all_states(self, batch_size: Optional[int] = None, *, seed: Optional[int] = None,
+                        batch_offset: int = 0):
+        """Allocate the states at their initial values; `batch_size` adds a batch axis.
+
+        A state declared with a random initial value (`uniform(lo, hi)`, `normal(mean, std)`)
+        and no `init_<state>=` is drawn per node and batch member from the counter-based
+        generator keyed by `seed` (default: the model's seed); batch member b draws index
+        `batch_offset + b` (`runtime.random_init`)."""
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
         self._batch_size = None if batch_size is None else int(batch_size)
@@ -271,6 +282,11 @@ class Model:
         for name, i in self._state_index.items():
             q = self._meta["states"][i]
             init = self._inits.get(name)
+            if init is None and q.get("random"):
+                ids = np.arange(B) + (batch_offset if batch_offset >= 0 else 0)
+                self._state[i] = random_init.draw(q["random"], self.seed if seed is None
+                                                  else seed, i, ids, N)
+                continue
             if init is None:
                 self._state[i] = q["default"]
                 continue
@@ -420,9 +436,18 @@ class Model:
         outs = [self._shape_out(rec[0, i] * o["factor"]).copy()
                 for i, o in enumerate(self._meta["outputs"])]
         self._last_outputs = outs
+        chosen = self.update_returns()
+        if chosen:
+            outs = [outs[self._output_index[name]] for name in chosen]
         if len(outs) == 1:
             return outs[0]
         return tuple(outs)
+
+    def update_returns(self) -> Tuple[str, ...]:
+        """The outputs `update()` returns: the model's `returns:` (brainmass's update()
+        return, e.g. WongWangExcInhStep's S_e), else () = every output, in order."""
+        rb = type(self)._block
+        return rb.meta("returns") if rb is not None else ()
 
     __call__ = update
 
@@ -524,5 +549,8 @@ def model_class(program, block_name: str) -> type:
     if rb.kind != "model":
         raise TypeError(f"{block_name!r} is a {rb.kind}, not a model")
     doc = rb.docstring or ""
-    return type(rb.name, (Model,), {"_block": rb, "_program": program, "__doc__": doc,
-                                    "__module__": "brainmass_dsl.models"})
+    from .model_methods import EXTRA_METHODS
+
+    bases = ((EXTRA_METHODS[rb.name],) if rb.name in EXTRA_METHODS else ()) + (Model,)
+    return type(rb.name, bases, {"_block": rb, "_program": program, "__doc__": doc,
+                                 "__module__": "brainmass_dsl.models"})

@@ -14,7 +14,8 @@ from .values import is_quantity, magnitude_in
 # attributes of a live model that are run state or caches, never part of a spec
 _RUNTIME = ("kernel", "_state", "_hist", "_lags", "_hist_dt", "_windows", "_windows_dt",
             "_param_cache", "_node_param_cache", "_default_inputs", "_update_buffers",
-            "_status_buf", "_last_outputs", "_edge_cache", "node")
+            "_status_buf", "_last_outputs", "_edge_cache", "node",
+            "_noise_arg")   # the noise object given to Network(noise=...): its wiring is kept
 
 
 class ModelSpec:

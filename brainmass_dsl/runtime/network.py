@@ -11,7 +11,7 @@ sweeps) is spread over threads. Parameters of couplings are named "<term>.<name>
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -21,9 +21,9 @@ from ..frontend import NmmError, coupled_expression, load_program, parse_express
 from ..frontend.library import index
 from ..frontend.suggest import did_you_mean
 from ..plan import signature
-from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
-                           laplacian_vjp,
-                           square_matrix)
+from .connectivity import (DELAY_RULES, LAPLACIAN_COUPLINGS, delays_ms, edge_arrays,
+                           laplacian_connectivity, laplacian_vjp, square_matrix)
+from .coupling_objects import CouplingObject, LaplacianConnParam, coupling_object
 from .model import Model
 from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, magnitude_in
@@ -57,6 +57,38 @@ class Coupling:
     self_connection: bool = False
     sparse: Optional[bool] = None
     params: Dict[str, Any] = field(default_factory=dict)
+
+
+def _unpack_connectome(spec: Coupling) -> Coupling:
+    """A Connectome (or brainmass's (weights, distances, labels) tuple) as conn=: its weights,
+    and its distances (mm) as distance= when speed= is given and no distance or delay is."""
+    conn = spec.conn
+    weights = getattr(conn, "weights", None)
+    if weights is None or isinstance(conn, np.ndarray):
+        return spec
+    dist = getattr(conn, "distances", None)
+    if dist is None:
+        dist = getattr(conn, "lengths", None)
+    use_dist = spec.speed is not None and spec.distance is None and spec.delay is None
+    return replace(spec, conn=weights, distance=dist if use_dist else spec.distance)
+
+
+def _from_coupling_object(spec: Coupling) -> Coupling:
+    """A Coupling whose `coupling` is a coupling object (bm.DiffusiveCoupling(...)): its block,
+    its parameter values (under the term's explicit params), conn and coupled variable."""
+    obj = spec.coupling
+    if not isinstance(obj, CouplingObject):
+        return spec
+    if obj.conn is not None and spec.conn is not None:
+        raise ValueError(f"conn given twice: to {type(obj).__name__}(conn=...) and to the "
+                         "network; give it once")
+    if obj.x is not None and spec.coupled_var is not None and obj.x != spec.coupled_var:
+        raise ValueError(f"coupled_var={spec.coupled_var!r} differs from "
+                         f"{type(obj).__name__}'s x={obj.x!r}")
+    params = dict(obj.params)
+    params.update(spec.params)
+    return replace(spec, coupling=obj.block, conn=spec.conn if obj.conn is None else obj.conn,
+                   coupled_var=spec.coupled_var or obj.x, params=params)
 
 
 def find_coupling(name, program=None, search=()):
@@ -129,12 +161,19 @@ class _Term:
         self.keep_diagonal = spec.self_connection
         #: None, or the normalisation of a Laplacian coupling ("" for the plain Laplacian)
         self.laplacian = None
-        if isinstance(spec.coupling, str) and spec.coupling in LAPLACIAN_COUPLINGS:
+        conn = spec.conn
+        if isinstance(conn, LaplacianConnParam):
+            # a Laplacian already (brainmass passes a LaplacianConnParam through untouched):
+            # its diagonal acts without delay
+            conn = conn.matrix()
+            np.fill_diagonal(self.delay_ms, 0.0)
+            self.keep_diagonal = True
+        elif isinstance(spec.coupling, str) and spec.coupling in LAPLACIAN_COUPLINGS:
             # additive coupling on L(conn): its diagonal (minus the row sums) acts without delay
             self.laplacian = LAPLACIAN_COUPLINGS[spec.coupling] or ""
             np.fill_diagonal(self.delay_ms, 0.0)
             self.keep_diagonal = True
-        self.set_conn(spec.conn)
+        self.set_conn(conn)
 
     def set_conn(self, conn, what: str = "conn") -> None:
         """Set the term's connectivity (N, N); `weights` is what the kernel reads: conn itself,
@@ -171,14 +210,24 @@ class _Term:
 
 
 class Network(Model):
-    """A node model on a connectome; runs as one fused compiled kernel (see module doc)."""
+    """A node model on a connectome; runs as one fused compiled kernel (see module doc).
+
+    `conn`: an (N, N) array, a `Connectome` or brainmass's (weights, distances, labels)
+    tuple (its distances are used when `speed=` is given), or a `LaplacianConnParam`.
+    `coupling`: a coupling name or object (`bm.DiffusiveCoupling(k=0.2)`). `delay_rule`:
+    delays become whole steps by rounding to the nearest ("round", TVB's rule, the default)
+    or up ("ceil", brainmass's rule). `delay_init`: the coupled value's history before t = 0
+    (a number, an (N,) or (B, N) array, or a callable f(t) of the time t < 0 in ms); None
+    (the default) keeps the initial state. brainmass's attributes `coupling`, `noise`,
+    `n_node` and `coupled_var` are there too.
+    """
 
     def __init__(self, node: Model, conn=None, *, distance=None, speed=None, delay=None,
                  coupling: Any = "diffusive", coupled_var: Optional[str] = None,
                  target: Optional[str] = None, k=None, self_connection: bool = False,
                  sparse: Optional[bool] = None, couplings: Sequence[Coupling] = (),
                  name: Optional[str] = None, coupling_params: Optional[dict] = None,
-                 noise=None):
+                 noise=None, delay_init=None, delay_rule: str = "round"):
         if not isinstance(node, Model) or isinstance(node, Network):
             raise TypeError(f"node must be a brainmass_dsl node model, got {type(node).__name__}")
         params = dict(coupling_params or {})
@@ -186,11 +235,17 @@ class Network(Model):
             params["k"] = k
         main = Coupling(coupling, conn, distance, speed, delay, coupled_var, target,
                         "coupling", self_connection, sparse, params)
-        specs = [main] + list(couplings)
+        specs = [_unpack_connectome(_from_coupling_object(s)) for s in [main] + list(couplings)]
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise ValueError(f"coupling term names must differ, got {names}")
+        if delay_rule not in DELAY_RULES:
+            raise ValueError(f"delay_rule must be one of {', '.join(map(repr, DELAY_RULES))}, "
+                             f"got {delay_rule!r}")
         self.node = node
+        self._noise_arg = noise
+        self.delay_rule = delay_rule
+        self.delay_init = delay_init
         self.terms = [_Term(s, node, find_coupling(s.coupling, node._program)) for s in specs]
         self.in_size = node.in_size
         self.n_nodes = node.n_nodes
@@ -202,6 +257,13 @@ class Network(Model):
                                       [t.spec_for_compiler() for t in self.terms],
                                       program=node._program, wiring=node._wiring + wiring)
         self._meta = self.kernel.meta
+        if delay_init is not None:
+            bad = [t["name"] for t in self._meta["coupling_terms"] if not t.get("sends_coupled")]
+            if bad:
+                raise ValueError(f"delay_init: coupling term(s) {', '.join(bad)} send a function "
+                                 "of the coupled value (per-source part of pre), whose history "
+                                 "cannot be set from the coupled value's; leave delay_init=None "
+                                 "(history = initial state)")
         self.seed = node.seed
         self._param_index = {q["name"]: i for i, q in enumerate(self._meta["parameters"])}
         self._state_index = {q["name"]: i for i, q in enumerate(self._meta["states"])}
@@ -267,6 +329,30 @@ class Network(Model):
             wires.append(Wire(target, src._block, prefix))
             sources[prefix] = src
         return tuple(wires), sources
+
+    # ---------------------------------------------------------------- brainmass attributes
+    @property
+    def coupling(self):
+        """The main coupling term as a coupling object bound to this network (brainmass's
+        `Network.coupling`): `net.coupling.k.value()`, `net.coupling.k = 0.3`."""
+        term = self.terms[0]
+        names = [q["name"] for q in self._meta["coupling_terms"][0]["parameters"]]
+        return coupling_object(self, term.spec.name, term.rb.name, names, term.coupled)
+
+    @property
+    def noise(self):
+        """The network-level noise given as `noise=` (a process, an intensity, a dict or None)."""
+        return self.__dict__.get("_noise_arg")
+
+    @property
+    def n_node(self) -> int:
+        """The number of nodes (brainmass's `Network.n_node`)."""
+        return self.n_nodes
+
+    @property
+    def coupled_var(self) -> str:
+        """The main coupling's coupled variable (a state name or an expression of states)."""
+        return self.terms[0].coupled
 
     # ---------------------------------------------------------------- parameters
     @property
@@ -405,16 +491,20 @@ class Network(Model):
     param_names = parameter_names
 
     # ---------------------------------------------------------------- states
-    def init_all_states(self, batch_size: Optional[int] = None):
+    def init_all_states(self, batch_size: Optional[int] = None, *, seed: Optional[int] = None,
+                        batch_offset: int = 0):
         """Initial states of every node (and noise process); `net.node` sees the same states."""
-        Model.init_all_states(self, batch_size)
-        self.node.init_all_states(batch_size)
+        Model.init_all_states(self, batch_size, seed=seed, batch_offset=batch_offset)
+        self.node.init_all_states(batch_size, seed=seed, batch_offset=batch_offset)
         self.node._state = self._state[:len(self.node._state_index)]
         self._windows = None
         return self
 
     init_state = init_all_states
     reset_state = init_all_states
+
+    def update_returns(self):
+        return self.node.update_returns()
 
     @property
     def positional_inputs(self):
@@ -463,7 +553,8 @@ class Network(Model):
         if dt not in self._edge_cache:
             self._edge_cache[dt] = [edge_arrays(t.weights, t.delay_ms, dt,
                                                 self_connection=t.keep_diagonal,
-                                                sparse=t.spec.sparse) for t in self.terms]
+                                                sparse=t.spec.sparse, rule=self.delay_rule)
+                                    for t in self.terms]
         return self._edge_cache[dt]
 
     # ---------------------------------------------------------------- stepping
@@ -537,6 +628,18 @@ class Network(Model):
             terms.append(dict(zip(("lptr", "lw", "loff"), long), **dict(
                 zip(("sptr", "sw", "soff"), short)), rowsum=e.rowsum, cwin=w,
                 maxlag=e.max_lag))
+        if fill and self.delay_init is not None:
+            # the kernel fills every history row with the initial coupled values (0 steps),
+            # then the rows before t = 0 take delay_init's values
+            run(*signature.pack("network", dict(
+                state=self._state, params=params, inputs=inputs, in_tstride=in_tstride,
+                seed=seed, batch0=batch0, step0=self._step, n_steps=0, dt=dt, rec=rec,
+                rec_pos=rec_pos, n_transient=n_transient, sample_every=sample_every,
+                lags=self._lags, hist=self._hist, status=status, nsub=noise_substeps,
+                mean=average, cparams=cparams, fill=True, **fwd), terms))
+            for e, w in zip(edges, windows):
+                self._fill_history(w, e.max_lag, dt, B, N)
+            fill = False
         run(*signature.pack("network", dict(
             state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
             batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
@@ -545,6 +648,18 @@ class Network(Model):
             fill=fill, **fwd),
             terms))
         return status
+
+    def _fill_history(self, window: np.ndarray, max_lag: int, dt: float, B: int, N: int):
+        """Rows 0 .. max_lag - 1 of a history window (times -max_lag dt .. -dt) from
+        `delay_init`: a number, an array of shape (N,) or (B, N) (constant history), or a
+        callable f(t) of the time t < 0 in ms returning such a value."""
+        init = self.delay_init
+        for r in range(max_lag):
+            t = -(max_lag - r) * dt
+            value = init(t) if callable(init) and not hasattr(init, "magnitude") else init
+            arr = magnitude_in(value, None, "delay_init", self.name)
+            window[:, r * N:(r + 1) * N] = broadcast_param(arr, "delay_init", self.in_size, B,
+                                                           self.name)
 
     def _quantity_kind(self, name: str) -> Optional[str]:
         kind = super()._quantity_kind(name)

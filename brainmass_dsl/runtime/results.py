@@ -59,6 +59,29 @@ class Result(Mapping):
         shapes = ", ".join(f"{k}: {v.shape}" for k, v in self.data.items())
         return f"Result({shapes}; {len(self.ts)} samples)"
 
+    def as_quantities(self, backend: str = "pint") -> Dict[str, object]:
+        """Every series (and "ts", in ms) as a quantity with its unit: `backend="pint"` gives
+        pint Quantities of the package's registry, `"brainunit"` brainunit Quantities (needs
+        brainunit; built from SI base units, so they print in base units). Plain arrays stay
+        what indexing returns; this is the opt-in view brainmass users know.
+
+        >>> q = res.as_quantities()          # doctest: +SKIP
+        >>> q["V"].to("volt")                # doctest: +SKIP
+        """
+        if backend not in ("pint", "brainunit"):
+            raise ValueError(f"backend must be 'pint' or 'brainunit', got {backend!r}")
+        from ..frontend.units import registry
+
+        ureg = registry()
+        series = dict(self.data)
+        units = {k: self.units.get(k, "1") or "1" for k in series}
+        series["ts"], units["ts"] = self.ts, "ms"
+        out = {}
+        for name, arr in series.items():
+            q = ureg.Quantity(np.asarray(arr), _pint_text(units[name]))
+            out[name] = q if backend == "pint" else _to_brainunit(q)
+        return out
+
     def truncated(self, n: int) -> "Result":
         """The first `n` samples (used for partial results of a diverged run)."""
         ts = self.ts[:n]
@@ -136,3 +159,31 @@ class Result(Mapping):
         data = {k: z[k] for k in z.files if not k.startswith("__") and k != "ts"}
         times = {k[len("__time__"):]: z[k] for k in z.files if k.startswith("__time__")}
         return Result(data, z["ts"], units, labels, times=times)
+
+
+def _pint_text(unit: str) -> str:
+    """A unit string of the package ('1', '1/ms', 'mV/s') as pint reads it."""
+    unit = unit.strip() or "1"
+    return "dimensionless" if unit == "1" else unit
+
+
+#: pint's base dimensions -> brainunit's base unit names
+_BRAINUNIT_BASE = {"[length]": "meter", "[mass]": "kilogram", "[time]": "second",
+                   "[current]": "ampere", "[temperature]": "kelvin",
+                   "[substance]": "mole", "[luminosity]": "candela"}
+
+
+def _to_brainunit(q):
+    """A pint quantity as a brainunit Quantity (SI base units)."""
+    try:
+        import brainunit as bu
+    except ImportError:
+        raise ImportError("as_quantities('brainunit') needs brainunit: pip install brainunit "
+                          "(or use the default 'pint')") from None
+    base = q.to_base_units()
+    value = np.asarray(base.magnitude)
+    unit = None
+    for dim, exp in base.dimensionality.items():
+        u = getattr(bu, _BRAINUNIT_BASE[dim]) ** exp
+        unit = u if unit is None else unit * u
+    return value if unit is None else value * unit

@@ -286,7 +286,7 @@ class Simulator:
         dt = self.dt if self.dt is not None else environ.get_dt()
         n_steps = n_steps_for(to_ms(duration, "duration"), dt)
         if init_states:
-            m.init_all_states(batch_size)
+            m.init_all_states(batch_size, seed=seed, batch_offset=batch_offset)
         else:
             m._require_states()
             if batch_size is not None and batch_size != m._batch_size:

@@ -30,10 +30,19 @@ _MODULES = [{"exp": portable_exp_numpy, "exprel": portable_exprel_numpy,
              "Min": np.minimum, "Max": np.maximum}, "numpy"]
 
 
-def _lambdify(model: ModelIR, exprs):
+def _held(model: ModelIR):
+    """The symbols of the lets held over a step (`hold:`), in let order."""
+    return [let.symbol for let in model.lets if let.name in model.held]
+
+
+def _lambdify(model: ModelIR, exprs, expand_held: bool = False):
+    """Functions of (parameters, states, inputs, delayed values, held lets, t); held lets stay
+    arguments (their values from the step's start) unless `expand_held`."""
+    held = _held(model)
     syms = [q.symbol for q in (*model.parameters, *model.states, *model.inputs)]
-    syms += [d.symbol for d in model.delays] + [model.t]
-    full = [model.expand_lets(e) for e in exprs]
+    syms += [d.symbol for d in model.delays] + held + [model.t]
+    keep = () if expand_held else held
+    full = [model.expand_lets_except(e, keep) for e in exprs]
     fns = [sp.lambdify(syms, e, modules=_MODULES) for e in full]
     return syms, fns
 
@@ -48,6 +57,9 @@ def reference_run(model: ModelIR, scheme: str, *, params: Dict[str, np.ndarray],
              for s in states}
     jac = jacobian_diagonal(model)
     _, j_fns = _lambdify(model, [jac[s] for s in states])
+    held = _held(model)
+    lets = model.let_map()
+    _, held_fns = _lambdify(model, [lets[h] for h in held], expand_held=True)
     shape = next(iter(init.values())).shape
     B, N = shape
     x = {s: np.array(init[s], dtype=float) for s in states}
@@ -89,6 +101,10 @@ def reference_run(model: ModelIR, scheme: str, *, params: Dict[str, np.ndarray],
             idx = np.maximum(len(h) - 1 - lag, 0)
             delayed[d.symbol.name] = np.array([[h[idx[b, n]][b, n] for n in range(N)]
                                                for b in range(B)])
+        if held:      # held lets: from the state at the step's start, for every stage
+            a0 = env(x, t, delayed)
+            delayed.update({h.name: np.broadcast_to(fn(*a0), shape)
+                            for h, fn in zip(held, held_fns)})
         z = {}
         for k, name in enumerate(model.noises):
             z[name] = fast_normals_numpy(seed, g, bb, nn, k)

@@ -10,13 +10,13 @@ from typing import Dict, Optional
 
 from ..diagnostics import DiagnosticBag
 from . import (block_members, bounds, constants, coupling_shape, delays, dimensions, duplicates,
-               equations, function_calls, let_cycles, metadata, noise_placement, reserved_names,
-               shadowed_units, undefined_names, unit_literals, unused)
+               equations, function_calls, let_cycles, metadata, noise_placement, random_init,
+               reserved_names, shadowed_units, undefined_names, unit_literals, unused)
 from ..symbols import BlockContext
 
 RULES = [block_members, duplicates, reserved_names, unit_literals, shadowed_units,
          undefined_names, equations, let_cycles, function_calls, noise_placement, coupling_shape,
-         constants, metadata, delays, bounds, dimensions, unused]
+         constants, random_init, metadata, delays, bounds, dimensions, unused]
 
 #: codes that may be caused by a statement that error recovery dropped
 _NAME_CODES = {"NMM101", "NMM103", "NMM104", "NMM113", "NMM301", "NMM302"}

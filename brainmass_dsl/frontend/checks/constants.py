@@ -1,6 +1,6 @@
 """NMM114: parameter defaults, initial states, input defaults and bounds must be constants."""
 from .. import ast
-from ..builtins import CONSTANTS
+from ..builtins import CONSTANTS, RANDOM_INIT
 
 CODES = ("NMM114",)
 
@@ -12,7 +12,12 @@ def check(ctx):
     for where, member, expr, local in ctx.expressions():
         if where not in _WHAT:
             continue
-        for e in ast.walk(expr):
+        if where == "init" and isinstance(expr, ast.Call) and expr.func in RANDOM_INIT:
+            # a random initial value: its arguments must be constants (NMM124 checks the rest)
+            exprs = expr.args
+        else:
+            exprs = (expr,)
+        for e in (x for arg in exprs for x in ast.walk(arg)):
             if isinstance(e, ast.Name) and e.id not in CONSTANTS:
                 ctx.report("NMM114", f"{_WHAT[where]} must be a number, not an expression of "
                            f"'{e.id}'", e.span,
