@@ -510,6 +510,24 @@ class Model:
     def output_names(self) -> Tuple[str, ...]:
         return tuple(self._output_index)
 
+    @classmethod
+    def declared(cls, kind: str) -> Tuple[str, ...]:
+        """The names this model class declares, known before compiling: `kind` is
+        'parameter', 'state', 'input' or 'output' (in the order written)."""
+        if kind not in ("parameter", "state", "input", "output"):
+            raise ValueError(f"kind must be 'parameter', 'state', 'input' or 'output', "
+                             f"not {kind!r}")
+        return tuple(declared_names(cls._block, kind))
+
+    def unit_of(self, name: str) -> str:
+        """The unit a parameter, state, input or output of this model is declared in (a
+        plain number given for it means this unit); "1" when dimensionless."""
+        for kind, index in (("parameters", self._param_index), ("states", self._state_index),
+                            ("inputs", self._input_index), ("outputs", self._output_index)):
+            if name in index:
+                return self._meta[kind][index[name]]["unit"] or "1"
+        raise KeyError(f"{self.name} has no parameter, state, input or output {name!r}")
+
     @property
     def varshape(self) -> Tuple[int, ...]:
         return self.in_size

@@ -313,6 +313,12 @@ class Network(Model):
             self._bounds = cached
         return cached
 
+    def unit_of(self, name: str) -> str:
+        ckey = self._resolve_cparam(name)
+        if ckey is not None:
+            return self._cparam_meta[self._cparam_index[ckey]]["unit"] or "1"
+        return super().unit_of(name)
+
     def get_param(self, name: str):
         ckey = self._resolve_cparam(name)
         if ckey is None and name in self._own_params:

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import environ
 from .errors import SimulationInterrupted, diverged_error
+from .input_chunks import fill_chunk, per_step_columns, vectorised_columns
 from .interrupt import held_interrupt
 from .model import Model
 from .results import Result
@@ -176,17 +177,18 @@ class Simulator:
             return lambda s0, k: (const, 0)
         if callable(inputs):
             call = _checked_callable(inputs, m)
+            positional = tuple(getattr(m, "positional_inputs", m.input_names))
+            vectorise = [True]       # until a chunk shows that `inputs` needs scalars
 
             def from_callable(s0, k):
-                out = np.empty((k, len(m.input_names), B, m.n_nodes))
-                for s in range(k):
-                    i = s0 + s
-                    r = call(i, i * dt)
-                    if isinstance(r, dict):
-                        out[s] = m.input_array((), r, B)
-                    else:
-                        out[s] = m.input_array(tuple(r), {}, B)
-                return out, 1
+                columns = None
+                if vectorise[0]:
+                    columns = vectorised_columns(m, inputs, call, s0, k, dt, positional)
+                    vectorise[0] = columns is not None or k < 4
+                if columns is None:
+                    results = [call(i, i * dt) for i in range(s0, s0 + k)]
+                    columns = per_step_columns(m, results, positional)
+                return fill_chunk(m, k, B, columns), 1
             return from_callable
         if isinstance(inputs, dict):
             series = {k: v for k, v in inputs.items()}

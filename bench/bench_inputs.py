@@ -1,0 +1,57 @@
+"""Callable inputs: wall time per simulated second of one Jansen-Rit node (dt 0.1 ms), by
+the form of what the callable returns; and the same results as the per-step conversion.
+
+    python bench/bench_inputs.py            # prints the table (paste into RESULTS.md)
+"""
+import math
+import time
+
+import numpy as np
+
+import brainmass_dsl as bm
+from brainmass_dsl.frontend.units import registry
+
+u = registry()
+N_STEPS = 10_000        # 1 s at dt 0.1 ms
+
+
+def forms():
+    return {
+        "pint quantities, math.sin (scalar only)":
+            lambda i, t: (0.0 * u.mV, (220.0 + 50 * math.sin(0.06 * t)) * u.Hz, 0.0 * u.mV),
+        "pint quantities, np.sin (vectorisable)":
+            lambda i, t: (0.0 * u.mV, (220.0 + 50 * np.sin(0.06 * t)) * u.Hz, 0.0 * u.mV),
+        "float tuple, math.sin": lambda i, t: (0.0, 220.0 + 50 * math.sin(0.06 * t), 0.0),
+        "float tuple, np.sin": lambda i, t: (0.0, 220.0 + 50 * np.sin(0.06 * t), 0.0),
+        "arrays, math.sin": lambda i, t: (np.zeros(1), np.full(1, 220.0 + 50 * math.sin(0.06 * t)),
+                                          np.zeros(1)),
+        "dict, math.sin": lambda i, t: {"E_inp": 220.0 + 50 * math.sin(0.06 * t)},
+    }
+
+
+def main():
+    m = bm.JansenRitStep(1)
+    sim = bm.Simulator(m, dt=0.1)
+    sim.run(10.0, progress=False)
+    t = np.arange(N_STEPS) * 0.1
+    ref = sim.run(1000.0, inputs={"E_inp": (220.0 + 50 * np.sin(0.06 * t))[:, None]},
+                  progress=False)["eeg"]
+    print("| callable returns | s per simulated s | of which calling it per step | max rel. "
+          "diff. to the array input |")
+    print("|---|---|---|---|")
+    for name, f in forms().items():
+        walls = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            res = sim.run(1000.0, inputs=f, progress=False)["eeg"]
+            walls.append(time.perf_counter() - t0)
+        diff = float(np.max(np.abs(res - ref) / np.maximum(np.abs(ref), 1e-300)))
+        t0 = time.perf_counter()
+        for i in range(N_STEPS):
+            f(i, i * 0.1)
+        alone = time.perf_counter() - t0
+        print(f"| {name} | {min(walls):.3f} | {alone:.3f} | {diff:.1e} |")
+
+
+if __name__ == "__main__":
+    main()
