@@ -88,6 +88,14 @@ def find_coupling(name, program=None, search=()):
                      + f" (couplings: {', '.join(known) or 'none found'})")
 
 
+def coupling_parameters(coupling, node_cls) -> List[str]:
+    """The parameter names of coupling `coupling` as a network of `node_cls` (a Model
+    subclass) would find it, known before compiling; ValueError for an unknown coupling."""
+    from ..frontend import declared_names
+
+    return declared_names(find_coupling(coupling, node_cls._program), "parameter")
+
+
 class _Term:
     """A coupling term resolved against the node: block, spec, connectivity."""
 
