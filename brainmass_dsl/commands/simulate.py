@@ -256,9 +256,10 @@ register(Command(
     description="Simulate a node model on a connectome with delayed coupling, noise and an "
                 "optional parameter sweep, all in one compiled kernel; write the results "
                 "(.npz) and optionally a figure.",
-    examples="brainmass simulate HopfStep --duration 10s --out run.npz --plot run.png\n"
-             "brainmass simulate HopfStep --duration 70s --transient 10s --bold --tr 720ms "
+    examples="brainmass simulate HopfStep --duration 10s --noise 0.02 --out run.npz "
              "--plot run.png\n"
+             "brainmass simulate HopfStep --duration 70s --transient 10s --noise 0.02 --bold "
+             "--tr 720ms --plot run.png\n"
              "brainmass simulate JansenRitStep --coupling sigmoidal_jansen_rit --k 0.01 "
              "--input E_inp=220Hz\n"
              "brainmass simulate JansenRitStep --input 'E_inp=sine(amp=50Hz, freq=10Hz, "
