@@ -19,10 +19,11 @@ def forms():
     return {
         "pint quantities, math.sin (scalar only)":
             lambda i, t: (0.0 * u.mV, (220.0 + 50 * math.sin(0.06 * t)) * u.Hz, 0.0 * u.mV),
-        "pint quantities, np.sin (vectorisable)":
-            lambda i, t: (0.0 * u.mV, (220.0 + 50 * np.sin(0.06 * t)) * u.Hz, 0.0 * u.mV),
+        "pint quantities, np.sin, bm.vectorized_input": bm.vectorized_input(
+            lambda i, t: (0.0 * u.mV, (220.0 + 50 * np.sin(0.06 * t)) * u.Hz, 0.0 * u.mV)),
         "float tuple, math.sin": lambda i, t: (0.0, 220.0 + 50 * math.sin(0.06 * t), 0.0),
-        "float tuple, np.sin": lambda i, t: (0.0, 220.0 + 50 * np.sin(0.06 * t), 0.0),
+        "float tuple, np.sin, bm.vectorized_input": bm.vectorized_input(
+            lambda i, t: (0.0, 220.0 + 50 * np.sin(0.06 * t), 0.0)),
         "arrays, math.sin": lambda i, t: (np.zeros(1), np.full(1, 220.0 + 50 * math.sin(0.06 * t)),
                                           np.zeros(1)),
         "dict, math.sin": lambda i, t: {"E_inp": 220.0 + 50 * math.sin(0.06 * t)},

@@ -68,3 +68,12 @@ def attach(module, *, persistent: bool) -> None:
     for value in list(vars(module).values()):
         if isinstance(value, Dispatcher) and not isinstance(value._cache, caching.NullCache):
             value._cache = VerifiedCache(value.py_func) if persistent else caching.NullCache()
+
+
+def will_compile(dispatcher) -> bool:
+    """True when the next call of `dispatcher` compiles (a cold start): it holds no compiled
+    code in memory and its cache folder has no index of compiled code for it."""
+    if dispatcher.overloads:
+        return False
+    index = getattr(getattr(dispatcher._cache, "_cache_file", None), "_index_path", None)
+    return index is None or not os.path.exists(index)

@@ -226,12 +226,14 @@ def inputs_callable(constants: Dict[str, float], stimuli: Dict[str, Stimulus]):
     if not stimuli:
         return dict(constants) or None
 
+    from ..runtime.input_chunks import vectorized_input
+
     def inputs(i, t):
         out = dict(constants)
         for name, stim in stimuli.items():
             out[name] = stim(t)
         return out
-    return inputs
+    return vectorized_input(inputs)
 
 
 # ---------------------------------------------------------------------------- the network
@@ -256,7 +258,8 @@ def check_coupling(name: str, cls) -> str:
 
 def _coupled_option(message: str) -> str:
     """Which option a Network construction error is about (its message names it)."""
-    for needle, option in (("coupled_var", "--coupled-var"), ("target", "--target"),
+    for needle, option in (("integrator", "--method"), ("coupled_var", "--coupled-var"),
+                           ("target", "--target"),
                            ("coupling.", "--k"), ("noise", "--noise"), ("conn", "--connectome"),
                            ("speed", "--speed")):
         if needle in message:

@@ -8,11 +8,13 @@ gather (`layout_index`). Values that cannot be stacked (shapes or units that cha
 to step, `bm.per_node`/`bm.per_batch` wrappers) are converted step by step as before, with
 the same results.
 
-When `f` accepts arrays (it is written with NumPy operations: `lambda i, t: 220 + 50 *
-np.sin(2 * np.pi * 0.01 * t)`), one call with the chunk's step indices and times replaces the
-k calls; `vectorised_call` checks the answer against per-step calls at the chunk's first,
-middle and last steps and falls back to per-step calls (for the rest of the run) when they
-disagree or the call fails.
+A callable marked with `vectorized_input` is called ONCE per chunk instead, with the chunk's
+step indices (int64 array) and times (ms, float array), and returns values with a leading
+time axis (or a value that does not vary): `bm.vectorized_input(lambda i, t: 220 + 50 *
+np.sin(2 * np.pi * 0.01 * t))`. Its answer is checked against per-step calls at the chunk's
+first, middle and last steps (a ValueError if they disagree). Unmarked callables are never
+called with arrays: a callable with state (a generator, a random draw per call) keeps its
+per-step meaning.
 """
 from __future__ import annotations
 
@@ -21,6 +23,16 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 from .values import Layout, broadcast_param, is_quantity, magnitude_in
+
+
+def vectorized_input(fn: Callable) -> Callable:
+    """Mark the input callable `fn(i, t)` as working on arrays: `Simulator.run` then calls it
+    once per chunk of steps with arrays of step indices and times (ms) instead of once per
+    step. Its values have a leading time axis, or are constant (see the module doc)."""
+    if not callable(fn):
+        raise TypeError(f"vectorized_input takes a callable (i, t), got {type(fn).__name__}")
+    fn.vectorized = True
+    return fn
 
 
 def layout_index(row_shape, name: str, in_size, batch: int, owner: str) -> np.ndarray:
@@ -144,7 +156,8 @@ def vectorised_columns(m, f: Callable, call: Callable, s0: int, k: int, dt: floa
     """The chunk's input columns (as `fill_chunk` takes them) from ONE call of `f` with the
     chunk's step indices (int64 array) and times (ms), or None when `f` does not work on
     arrays: it raised, answered in another form, or disagreed with the per-step calls
-    `call(i, t)` at the chunk's first, middle and last steps."""
+    `call(i, t)` at the chunk's first, middle and last steps. Only for callables marked with
+    `vectorized_input` (a callable with state would see its calls change)."""
     if k < 4:
         return None
     steps = np.arange(s0, s0 + k, dtype=np.int64)

@@ -19,6 +19,7 @@ from ..frontend.suggest import Candidate, did_you_mean
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from ..plan import signature
 from . import environ
+from .compile_notice import compiling
 from .interrupt import held_interrupt
 from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, check_shape, magnitude_in
@@ -376,13 +377,15 @@ class Model:
         if parallel is None:
             parallel = B * N >= 64
         frun = self.__dict__.get("_frun")        # a fused forward monitor (Simulator.run)
-        run = (self.kernel if frun is None else frun.kernel).runner(parallel)
-        run(*signature.pack("nodes", dict(
-            state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
-            batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
-            n_transient=n_transient, sample_every=sample_every, lags=self._lags,
-            hist=self._hist, status=status, nsub=noise_substeps, mean=average,
-            **({} if frun is None else frun.kernel_args())), forward=frun is not None))
+        kernel = self.kernel if frun is None else frun.kernel
+        with compiling(kernel, parallel, self.name):
+            kernel.runner(parallel)(*signature.pack("nodes", dict(
+                state=self._state, params=params, inputs=inputs, in_tstride=in_tstride,
+                seed=seed, batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec,
+                rec_pos=rec_pos, n_transient=n_transient, sample_every=sample_every,
+                lags=self._lags, hist=self._hist, status=status, nsub=noise_substeps,
+                mean=average, **({} if frun is None else frun.kernel_args())),
+                forward=frun is not None))
         return status
 
     def forward_kernel(self, spec):

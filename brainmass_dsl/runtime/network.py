@@ -23,6 +23,7 @@ from ..frontend.suggest import did_you_mean
 from ..plan import signature
 from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
                            square_matrix)
+from .compile_notice import compiling
 from .model import Model
 from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, magnitude_in
@@ -490,7 +491,7 @@ class Network(Model):
         if parallel is None:
             parallel = B > 1
         frun = self.__dict__.get("_frun")
-        run = (self.kernel if frun is None else frun.kernel).runner(parallel)
+        kernel = self.kernel if frun is None else frun.kernel
         fwd = frun.kernel_args() if frun is not None else dict(
             fstate=_EMPTY3, fparams=_EMPTY3, facc=_EMPTY2, fevery=1, frec=_EMPTY4, fsample=1,
             f0=0)
@@ -501,13 +502,13 @@ class Network(Model):
             terms.append(dict(zip(("lptr", "lw", "loff"), long), **dict(
                 zip(("sptr", "sw", "soff"), short)), rowsum=e.rowsum, cwin=w,
                 maxlag=e.max_lag))
-        run(*signature.pack("network", dict(
-            state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
-            batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
-            n_transient=n_transient, sample_every=sample_every, lags=self._lags,
-            hist=self._hist, status=status, nsub=noise_substeps, mean=average, cparams=cparams,
-            fill=fill, **fwd),
-            terms))
+        with compiling(kernel, parallel, self.name):
+            kernel.runner(parallel)(*signature.pack("network", dict(
+                state=self._state, params=params, inputs=inputs, in_tstride=in_tstride,
+                seed=seed, batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec,
+                rec_pos=rec_pos, n_transient=n_transient, sample_every=sample_every,
+                lags=self._lags, hist=self._hist, status=status, nsub=noise_substeps,
+                mean=average, cparams=cparams, fill=fill, **fwd), terms))
         return status
 
     def _quantity_kind(self, name: str) -> Optional[str]:

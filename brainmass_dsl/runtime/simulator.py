@@ -178,13 +178,19 @@ class Simulator:
         if callable(inputs):
             call = _checked_callable(inputs, m)
             positional = tuple(getattr(m, "positional_inputs", m.input_names))
-            vectorise = [True]       # until a chunk shows that `inputs` needs scalars
+            vectorised = bool(getattr(inputs, "vectorized", False))   # vectorized_input
 
             def from_callable(s0, k):
                 columns = None
-                if vectorise[0]:
+                if vectorised and k >= 4:
                     columns = vectorised_columns(m, inputs, call, s0, k, dt, positional)
-                    vectorise[0] = columns is not None or k < 4
+                    if columns is None:
+                        raise ValueError(
+                            f"inputs: {getattr(inputs, '__name__', 'the callable')} is marked "
+                            "vectorized_input but its answer for the arrays of steps "
+                            f"{s0}..{s0 + k - 1} and their times differs from its per-step "
+                            "answers (or it failed on arrays); return values with a leading "
+                            "time axis, or drop the mark")
                 if columns is None:
                     results = [call(i, i * dt) for i in range(s0, s0 + k)]
                     columns = per_step_columns(m, results, positional)
@@ -332,7 +338,8 @@ class Simulator:
         if frun is not None:
             m._frun = frun
         done = 0
-        bar = progress_bar(progress, n_steps)
+        # drawn after the first chunk: a kernel compiling cold says so first (compile_notice)
+        bar = _LaterBar(lambda: progress_bar(progress, n_steps))
         try:
             while done < n_steps:
                 size = min(chunk, n_steps - done)
@@ -482,6 +489,22 @@ class _NoBar:
 
     def close(self):
         pass
+
+
+class _LaterBar:
+    """A progress bar made at its first update (nothing is drawn before)."""
+
+    def __init__(self, make):
+        self._make, self._bar = make, None
+
+    def update(self, n):
+        if self._bar is None:
+            self._bar = self._make()
+        self._bar.update(n)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
 
 
 def progress_bar(progress, total, unit: str = "step", desc: str = "simulating"):
