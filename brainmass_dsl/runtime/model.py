@@ -9,11 +9,13 @@ The same compiled kernel that runs whole simulations advances one step here.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..compiler import compile_nodes
+from ..ir.compose import WiringError
 from ..frontend import declared_names
 from ..frontend.suggest import Candidate, did_you_mean
 from ..integrators.schemes import DEFAULT, get as get_scheme
@@ -23,6 +25,17 @@ from .compile_notice import compiling
 from .interrupt import held_interrupt
 from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, check_shape, magnitude_in
+
+
+@contextlib.contextmanager
+def wiring_errors(labels: Dict[str, str], call: str):
+    """A `WiringError` from compiling a model built in Python names the call and argument
+    that wired it (`labels`: wire prefix -> argument text), not a place in a model file."""
+    try:
+        yield
+    except WiringError as e:
+        label = labels.get(e.prefix, f"a process on {e.input!r}")
+        raise ValueError(f"{call} {label}): {e}") from None
 
 
 def _in_size_tuple(in_size) -> Tuple[int, ...]:
@@ -103,9 +116,11 @@ class Model:
         self.name = name or type(self).__name__
         self.method = get_scheme(method or self._default_method).name
         noises = {k: kwargs.pop(k) for k in list(kwargs) if self._is_noise_kwarg(k)}
+        self._wire_labels: Dict[str, str] = {}
         self._wiring, sources = self._wire(noises)
-        self.kernel = compile_nodes(self._block, self.method, program=self._program,
-                                    wiring=self._wiring)
+        with wiring_errors(self._wire_labels, f"{type(self).__name__}({in_size!r}, ...,"):
+            self.kernel = compile_nodes(self._block, self.method, program=self._program,
+                                        wiring=self._wiring)
         self._meta = self.kernel.meta
         self.seed = int(seed)
         self._param_index = {q["name"]: i for i, q in enumerate(self._meta["parameters"])}
@@ -160,10 +175,11 @@ class Model:
                 if not isinstance(value, dict):
                     raise TypeError("noise= must map input names to noise processes, e.g. "
                                     "noise={'x_inp': bm.OUProcess(1, sigma=0.1)}")
-                pairs += [(f"noise_{k}", k, v, f"noise={{{k!r}: ...}}")
+                pairs += [(f"noise_{k}", k, v, f"noise={{{k!r}: {type(v).__name__}(...)}}")
                           for k, v in value.items() if v is not None]
             else:
-                pairs.append((key, self._noise_input(key), value, f"{key}="))
+                pairs.append((key, self._noise_input(key), value,
+                              f"{key}={type(value).__name__}(...)"))
         wiring, sources, seen = [], {}, {}
         for prefix, target, src, label in pairs:
             if target in seen:
@@ -179,6 +195,7 @@ class Model:
                                 "not a noise process")
             wiring.append(Wire(target, src._block, prefix))
             sources[prefix] = src
+            self._wire_labels[prefix] = label
         return tuple(wiring), sources
 
     # ---------------------------------------------------------------- construction

@@ -24,7 +24,7 @@ from ..plan import signature
 from .connectivity import (LAPLACIAN_COUPLINGS, delays_ms, edge_arrays, laplacian_connectivity,
                            square_matrix)
 from .compile_notice import compiling
-from .model import Model
+from .model import Model, wiring_errors
 from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, magnitude_in
 
@@ -177,9 +177,11 @@ class Network(Model):
         self.method = node.method
         wiring, noise_src = self._network_noise(noise)
         self._net_wiring = wiring
-        self.kernel = compile_network(node._block, node.method,
-                                      [t.spec_for_compiler() for t in self.terms],
-                                      program=node._program, wiring=node._wiring + wiring)
+        labels = dict(node._wire_labels, **self._net_wire_labels)
+        with wiring_errors(labels, f"Network({node.name}(...), ...,"):
+            self.kernel = compile_network(node._block, node.method,
+                                          [t.spec_for_compiler() for t in self.terms],
+                                          program=node._program, wiring=node._wiring + wiring)
         self._meta = self.kernel.meta
         self.seed = node.seed
         self._param_index = {q["name"]: i for i, q in enumerate(self._meta["parameters"])}
@@ -219,6 +221,7 @@ class Network(Model):
         Returns (wires, {prefix: source model})."""
         from ..compiler import Wire
 
+        self._net_wire_labels: Dict[str, str] = {}
         if noise is None:
             return (), {}
         if isinstance(noise, dict):
@@ -231,8 +234,13 @@ class Network(Model):
         else:
             pairs = [("noise", self.terms[0].target, noise)]
         wires, sources = [], {}
+        self._net_wire_labels = {}
         for prefix, target, src in pairs:
             label = "noise=" if prefix == "noise" else f"noise={{{target!r}: ...}}"
+            shown = (repr(src) if isinstance(src, (int, float))
+                     else f"{type(src).__name__}(...)")
+            self._net_wire_labels[prefix] = (f"noise={shown}" if prefix == "noise"
+                                             else f"noise={{{target!r}: {shown}}}")
             if isinstance(src, (int, float)) and not isinstance(src, bool):
                 from .library import catalogue_class
 
