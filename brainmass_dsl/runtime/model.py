@@ -227,12 +227,23 @@ class Model:
                 raise TypeError(f"{self.name} has no parameter {key!r}"
                                 + (f"; {hint}" if hint else ""))
             q = self._meta["parameters"][self._param_index[key]]
-            arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+            arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name,
+                               doc=q.get("doc"), hint=self._unit_hint(key, q["unit"]))
             self._check_param_shape(arr, key)
             check_bounds(arr, q["factor"], self.param_bounds().get(key), f"parameter {key!r}",
                          self.name, q["unit"], self.in_size)
             self._params[key] = arr
         self._param_cache = None
+
+    def _unit_hint(self, key: str, unit: str) -> Optional[str]:
+        """What to say about the unit of a parameter given in the wrong one: a noise
+        process's values are unit-free (read in the unit of the input they are wired into)."""
+        noise = self._meta.get("category") == "noise" or key.startswith("noise")
+        if noise and unit in ("1", "", None):
+            return ("A noise process is unit-free: what it produces is added to the input it is "
+                    "wired into, read in that input's declared unit (sigma=0.1 wired into "
+                    "JansenRitStep's E_inp means 0.1 Hz); give the number alone")
+        return None
 
     def param_bounds(self) -> dict:
         """{parameter name: Bounds} of every parameter that declares bounds (its own and

@@ -296,7 +296,7 @@ class Network(Model):
                 continue
             q = self._cparam_meta[self._cparam_index[ckey]]
             v = note_param(self, ckey, v)
-            arr = magnitude_in(v, q["unit"], f"parameter {ckey!r}", self.name)
+            arr = magnitude_in(v, q["unit"], f"parameter {ckey!r}", self.name, doc=q.get("doc"))
             self._check_param_shape(arr, ckey)
             check_bounds(arr, q["factor"], self.param_bounds().get(ckey),
                          f"parameter {ckey!r}", self.name, q["unit"], self.in_size)
@@ -311,7 +311,8 @@ class Network(Model):
     def _set_own_noise_param(self, key, v) -> None:
         q = self._meta["parameters"][self._param_index[key]]
         v = note_param(self, key, v)
-        arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+        arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name, doc=q.get("doc"),
+                           hint=self._unit_hint(key, q["unit"]))
         self._check_param_shape(arr, key)
         check_bounds(arr, q["factor"], self.param_bounds().get(key), f"parameter {key!r}",
                      self.name, q["unit"], self.in_size)
