@@ -18,6 +18,7 @@ import numpy as np
 from . import environ
 from .errors import SimulationInterrupted, diverged_error
 from .input_chunks import fill_chunk, per_step_columns, vectorised_columns
+from .monitor_proxy import replay, split_monitors
 from .interrupt import held_interrupt
 from .model import Model
 from .results import Result
@@ -26,6 +27,7 @@ from .values import Layout, magnitude_in, to_ms
 DEFAULT_CHUNK = 50_000   # steps in the first chunk of a run (unless chunk_steps is given)
 CHUNK_SECONDS = 0.25     # later chunks grow to about this long: fewer kernel calls, live bar
 INPUT_CHUNK_BYTES = 64 * 2**20   # time-varying inputs are built per chunk: cap their buffer
+_SERIES = "\x00series:"          # result rows recorded for traced monitors (removed after)
 
 
 def next_chunk(chunk: int, elapsed: float, cap: int) -> int:
@@ -141,6 +143,14 @@ class Simulator:
             raise ValueError(f"dt must be a positive finite time, got {self.dt} ms")
 
     # ---------------------------------------------------------------- monitors
+    def _series_rows(self, traced):
+        """[(state or output name, row)] that the traced monitors read."""
+        m = self.model
+        table = {n: i for i, n in enumerate(m.state_names)}
+        table.update({n: len(m.state_names) + i for i, n in enumerate(m.output_names)})
+        names = sorted(set().union(*(t.names for t in traced.values()))) if traced else []
+        return [(n, table[n]) for n in names]
+
     def _monitors(self, monitors) -> Tuple[List[Tuple[str, int]], Dict[str, Callable]]:
         """[(result name, row in states+outputs)], {name: callable(model)}"""
         m = self.model
@@ -305,6 +315,15 @@ class Simulator:
             raise ValueError("average=True is computed in the compiled kernel: give monitors "
                              "by name (states and outputs), not as Python callables, and keep "
                              "jit=True")
+        traced = {}
+        if funcs and jit and not average:     # lambda m: m.node.x.value and friends
+            traced, rest = split_monitors(funcs, m)
+            if rest:                          # one needs the step loop: all of them go there
+                traced = {}
+            else:
+                funcs = {}
+                rows = rows + [(_SERIES + name, i) for name, i in self._series_rows(traced)]
+        self._traced = traced
         if forward is not None and (funcs or not jit):
             raise ValueError("forward= runs a forward model inside the compiled kernel: give "
                              "monitors by name, and jit=True")
@@ -414,6 +433,18 @@ class Simulator:
                 data[name] = arr.reshape(shape)
                 units[name] = funits[name]
                 times[name] = frun.times(n_f)
+        traced = self.__dict__.get("_traced") or {}
+        if traced:                        # monitors traced on a proxy: replayed on the series
+            series = {name[len(_SERIES):]: data.pop(name) for name in list(data)
+                      if name.startswith(_SERIES)}
+            for name in list(units):
+                if name.startswith(_SERIES):
+                    units.pop(name)
+            for name, t in traced.items():
+                data[name] = replay(t, series)
+                units[name] = (dict(zip(m.state_names, (q["unit"] for q in m._meta["states"])),
+                                    **{o["name"]: o["unit"] for o in m._meta["outputs"]})
+                               .get(t.bare, "") if t.bare else "")
         output = None
         outs = [data[n] for n in m.output_names if n in data]
         if outs:
