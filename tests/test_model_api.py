@@ -292,3 +292,10 @@ def test_a_unit_mistake_says_what_the_value_means_and_needs():
     m = bm.JansenRitStep(2, noise_E=bm.OUProcess(1))
     with pytest.raises(ValueError, match="'noise_E.sigma'.*plain number.*unit-free"):
         m.set_params(**{"noise_E.sigma": 2 * u.Hz})
+
+
+def test_load_of_a_missing_file_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"bm.load\('nope.nmm'\).*does not exist"):
+        bm.load("nope.nmm")
+    with pytest.raises(FileNotFoundError, match="is a folder"):
+        bm.load(tmp_path)
