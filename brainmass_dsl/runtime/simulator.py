@@ -27,6 +27,7 @@ from .values import Layout, magnitude_in, to_ms
 DEFAULT_CHUNK = 50_000   # steps in the first chunk of a run (unless chunk_steps is given)
 CHUNK_SECONDS = 0.25     # later chunks grow to about this long: fewer kernel calls, live bar
 INPUT_CHUNK_BYTES = 64 * 2**20   # time-varying inputs are built per chunk: cap their buffer
+CALL_BATCH = 1 << 14             # an input callable's per-step values converted this many at once
 _SERIES = "\x00series:"          # result rows recorded for traced monitors (removed after)
 
 
@@ -201,10 +202,14 @@ class Simulator:
                             f"{s0}..{s0 + k - 1} and their times differs from its per-step "
                             "answers (or it failed on arrays); return values with a leading "
                             "time axis, or drop the mark")
-                if columns is None:
-                    results = [call(i, i * dt) for i in range(s0, s0 + k)]
-                    columns = per_step_columns(m, results, positional)
-                return fill_chunk(m, k, B, columns), 1
+                if columns is not None:
+                    return fill_chunk(m, k, B, columns), 1
+                out = np.empty((k, len(m.input_names), B, m.n_nodes))
+                for a in range(0, k, CALL_BATCH):   # per-step values held CALL_BATCH at a time
+                    b = min(k, a + CALL_BATCH)
+                    results = [call(i, i * dt) for i in range(s0 + a, s0 + b)]
+                    out[a:b] = fill_chunk(m, b - a, B, per_step_columns(m, results, positional))
+                return out, 1
             return from_callable
         if isinstance(inputs, dict):
             series = {k: v for k, v in inputs.items()}
