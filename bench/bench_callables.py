@@ -20,7 +20,10 @@ vectorized_input = getattr(bm, "vectorized_input", lambda f: f)
 
 
 def forms():
+    stored = [(0.0 * u.mV, (220.0 + 50 * math.sin(0.06 * i * 0.1)) * u.Hz, 0.0 * u.mV)
+              for i in range(N_STEPS)]
     return {
+        "pint quantities made beforehand (the conversion alone)": lambda i, t: stored[i],
         "pint quantities, math.sin (scalar only)":
             lambda i, t: (0.0 * u.mV, (220.0 + 50 * math.sin(0.06 * t)) * u.Hz, 0.0 * u.mV),
         "pint quantities, np.sin, bm.vectorized_input": vectorized_input(
