@@ -49,6 +49,8 @@ MISTAKES = [
     (["HopfStep", "--speed", "0"], "--speed", ["positive"]),
     (["HopfStep", "--out", "run.txt"], "--out", [".npz"]),
     (["HopfStep", "--out", "/no/such/folder/run.npz"], "--out", ["does not exist"]),
+    (["HopfStep", "--plot", "/no/such/folder/run.png"], "--plot", ["does not exist"]),
+    (["HopfStep", "--plot", "run.txt"], "--plot", [".png"]),
     (["HopfStep", "--method", "eulr"], "--method", ["unknown integrator 'eulr'"]),
     (["HopfStep", "--coupling", "difusive"], "--coupling", ["did you mean 'diffusive'?"]),
     (["HopfStep", "--target", "q"], "--target", ["x_inp, y_inp"]),

@@ -94,6 +94,22 @@ def _check_out(args) -> Path:
     return path
 
 
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".tif", ".tiff")
+
+
+def _check_plot(args) -> None:
+    """--plot is checked before simulating: a figure format and an existing folder."""
+    if not args.plot:
+        return
+    path = Path(args.plot)
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise CliError(f"--plot: write the figure as {', '.join(PLOT_SUFFIXES)}, not "
+                       f"{path.suffix or 'no suffix'!r} ({path})", EXIT_USAGE)
+    folder = path.parent
+    if not folder.is_dir():
+        raise CliError(f"--plot: the folder {folder} does not exist", EXIT_USAGE)
+
+
 def _free_name(path: Path) -> Path:
     """`path`, or `path` with -2, -3, ... before the suffix: a name no file has."""
     k, candidate = 1, path
@@ -193,6 +209,7 @@ def _run(args) -> int:
     conn = load_connectome_arg(args.connectome)
     cls = _model(args.model, args.path)
     out_file = _check_out(args)      # before compiling and simulating
+    _check_plot(args)
     n = conn.n_regions
     transient = quantity(args.transient, "ms", "--transient")
     if not 0 <= transient < duration:
