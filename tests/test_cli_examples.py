@@ -96,6 +96,8 @@ def test_every_help_example_runs(command, line, words, tmp_path, monkeypatch, ca
         env[key] = value.replace("~", str(tmp_path / "home"))
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    if command == "cache":          # `cache clear` empties a folder of its own, not the tests'
+        monkeypatch.setenv("BRAINMASS_CACHE_DIR", str(tmp_path / "cache"))
     assert words[0] == "brainmass"
     words = _quick(words)
     argv = [os.path.expanduser(w) if w.startswith("~") else w for w in words[1:]]
