@@ -92,3 +92,20 @@ def test_a_damaged_file_is_compiled_again_not_loaded(tmp_path):
 def test_njit_cached_refuses_numbas_cache_flag():
     with pytest.raises(TypeError, match="cache=True"):
         njit_cached(cache=True)
+
+
+def test_a_cold_kernel_compile_writes_nothing_in_the_package(tmp_path):
+    """A generated kernel calls first_nonfinite: compiling it (a model no cache has seen)
+    compiles first_nonfinite for the kernel's state tuple, into numba-package/ only."""
+    import uuid
+
+    import brainmass_dsl as bm
+
+    tag = uuid.uuid4().hex[:8]
+    (tmp_path / "m.nmm").write_text(f"model Tri{tag}:\n    state a = 1.0\n    state b = 0.0\n"
+                                    f"    state c = 0.0\n    d(a)/dt = -a / (1 ms)\n"
+                                    f"    d(b)/dt = a / (1 ms)\n    d(c)/dt = b / (3 ms)\n")
+    before = _numba_files_in_package()
+    model = bm.load(tmp_path / "m.nmm")[f"Tri{tag}"](2)
+    bm.Simulator(model, dt=0.1).run(1.0, progress=False)
+    assert _numba_files_in_package() == before

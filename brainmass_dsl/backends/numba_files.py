@@ -66,6 +66,10 @@ def entry_locator(py_file: str, folder: str, stamp: str):
 def attach(module, *, persistent: bool) -> None:
     """Give every cached dispatcher of `module` a `VerifiedCache` (or none, in memory)."""
     for value in list(vars(module).values()):
+        # only the module's own functions: an imported package function (first_nonfinite)
+        # keeps its jitcache cache (else Numba's default locator would write in the package)
+        if getattr(getattr(value, "py_func", None), "__globals__", None) is not vars(module):
+            continue
         if isinstance(value, Dispatcher) and not isinstance(value._cache, caching.NullCache):
             value._cache = VerifiedCache(value.py_func) if persistent else caching.NullCache()
 
