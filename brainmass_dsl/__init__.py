@@ -29,6 +29,7 @@ from .runtime.forward_monitor import ForwardMonitor  # noqa: E402
 from .runtime.results import Result  # noqa: E402
 from .runtime.simulator import Simulator  # noqa: E402
 from .runtime.values import per_batch, per_node  # noqa: E402
+from .runtime.input_chunks import vectorized_input  # noqa: E402
 from .catalogue import ModelInfo, list_models  # noqa: E402
 from .utils import bounded_input, delay_index, process_sequence, sigmoid, sys2nd  # noqa: E402
 from .runtime.sweep import ModelSpec, SweepResult, sweep  # noqa: E402
@@ -58,6 +59,7 @@ __all__ = ["NmmError", "environ", "ForwardMonitor", "SimulationDiverged", "Simul
            "Fitter", "FitResult", "Param",
            "LeadFieldModel", "EEGLeadFieldModel", "MEGLeadFieldModel", "LeadfieldReadout",
            "sweep", "ModelSpec", "SweepResult", "laplacian_connectivity", "per_node", "per_batch",
+           "vectorized_input",
            "HRFKernel", "FirstOrderVolterraHRFKernel", "GammaHRFKernel",
            "DoubleExponentialHRFKernel", "MixtureOfGammasHRFKernel", "TemporalAverage", "HRFBold",
            "__version__"]

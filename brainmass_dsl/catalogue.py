@@ -46,11 +46,14 @@ class ModelInfo(NamedTuple):
     kind: str = "model"
     extends: Optional[str] = None
     n_errors: int = 0
+    #: "name=default" of each parameter, as written (e.g. "tau=10 ms")
+    parameters: Tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         d = self._asdict()
         d["path"] = str(self.path) if self.path is not None else None
         d["aliases"] = list(self.aliases)
+        d["parameters"] = list(self.parameters)
         return d
 
 
@@ -225,6 +228,7 @@ def _file_entries(path: Path, search: Tuple[str, ...], check: bool = False
             all(_mtime(f) == stamp for f, stamp in hit[0].items() if f != "__search__"):
         return hit[1], hit[2]
     from .frontend import load_program
+    from .frontend.printer import format_expr
 
     stamp = _mtime(key)
     try:
@@ -261,6 +265,8 @@ def _file_entries(path: Path, search: Tuple[str, ...], check: bool = False
             kind=rb.kind,
             extends=rb.block.extends,
             n_errors=n_err,
+            parameters=tuple(f"{p.name}={format_expr(p.default)}"
+                             for p in rb.of_type(ast.Parameter)),
         ))
     deps: Dict[str, object] = {f: _mtime(f) for f in program.modules}
     deps[key] = stamp

@@ -41,6 +41,13 @@ class NodeKernel:
     def runner(self, parallel: bool):
         return self.module.run_parallel if parallel else self.module.run_serial
 
+    def cold(self, parallel: bool) -> bool:
+        """True when the next call of `runner(parallel)` compiles it with Numba (seconds):
+        neither this process nor the cache folder has its compiled code."""
+        from .backends.numba_files import will_compile
+
+        return will_compile(self.runner(parallel))
+
 
 def _source_key(rb: ResolvedBlock) -> str:
     from .frontend.printer import format_member

@@ -206,15 +206,24 @@ def test_noise_arguments_reach_their_inputs():
 
 def test_white_noise_into_a_nonlinear_input_is_refused():
     """WongWang's currents enter a threshold-linear rate through two nested lets: white
-    noise there is refused (NMM203), as for any input inside a nonlinearity (it used to
-    be dropped without a word)."""
-    from brainmass_dsl.frontend.diagnostics import NmmError
-
-    with pytest.raises(NmmError, match="NMM203"):
+    noise there is refused, as for any input inside a nonlinearity (it used to be dropped
+    without a word). The error names the Python call and argument, not a file position."""
+    with pytest.raises(ValueError, match=r"WongWangStep\(1, \.\.\., noise_s1=GaussianNoise"
+                       r"\(\.\.\.\)\): the white noise wired into the input .* non-linearly"):
         bm.WongWangStep(1, noise_s1=bm.GaussianNoise(1, sigma=0.1))
     for name, arg in sorted(OU_ONLY):
-        with pytest.raises(NmmError, match="NMM203"):
+        with pytest.raises(ValueError, match=f"{arg}=GaussianNoise.*non-linearly") as info:
             catalogue_class(name)(1, **{arg: bm.GaussianNoise(1)})
+        assert "<builtin>" not in str(info.value) and "OUProcess" in str(info.value)
+
+
+def test_a_network_wiring_error_names_the_network_argument():
+    conn = np.ones((3, 3)) - np.eye(3)
+    with pytest.raises(ValueError, match=r"Network\(WilsonCowanStep\(\.\.\.\), \.\.\., "
+                                         r"noise=0\.1\): .*'rE_inp'.*non-linearly"):
+        bm.Network(bm.WilsonCowanStep(3), conn=conn, noise=0.1)
+    with pytest.raises(ValueError, match=r"noise=\{'rI_inp': GaussianNoise\(\.\.\.\)\}"):
+        bm.Network(bm.WilsonCowanStep(3), conn=conn, noise={"rI_inp": bm.GaussianNoise(1)})
 
 
 def test_two_processes_on_one_input_are_refused():

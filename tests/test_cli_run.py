@@ -47,11 +47,11 @@ def test_simulate_batch_sweep(tmp_path, capsys):
 
 
 def test_simulate_errors_are_clear(capsys):
-    assert main(["simulate", "HopfStepp", "--duration", "1ms", "--no-progress"]) == 1
+    assert main(["simulate", "HopfStepp", "--duration", "1ms", "--no-progress"]) == 2
     assert "HopfStep" in capsys.readouterr().err
-    assert main(["simulate", "HopfStep", "--duration", "1 parsec", "--no-progress"]) == 1
+    assert main(["simulate", "HopfStep", "--duration", "1 parsec", "--no-progress"]) == 2
     assert "--duration" in capsys.readouterr().err
-    assert main(["simulate", "HopfStep", "--connectome", "nope", "--no-progress"]) == 1
+    assert main(["simulate", "HopfStep", "--connectome", "nope", "--no-progress"]) == 2
     assert "--connectome" in capsys.readouterr().err
 
 
@@ -94,17 +94,17 @@ def test_simulate_bold_records_bold_and_plots_its_fc(tmp_path, capsys):
 def test_simulate_bold_arguments_are_checked_before_running(tmp_path, capsys):
     base = ["simulate", "HopfStep", "--duration", "2s", "--bold", "--no-progress",
             "--out", str(tmp_path / "r.npz")]
-    assert main(base + ["--tr", "0.75ms"]) == 1
+    assert main(base + ["--tr", "0.75ms"]) == 2
     assert "--tr: 0.75 ms is not a positive multiple" in capsys.readouterr().err
-    assert main(base + ["--tr", "3s"]) == 1
+    assert main(base + ["--tr", "3s"]) == 2
     assert "--tr: 3000 ms is longer than the recorded time" in capsys.readouterr().err
-    assert main(base + ["--bold-drive", "zz"]) == 1
+    assert main(base + ["--bold-drive", "zz"]) == 2
     assert "--bold-drive: forward monitor drive 'zz': 'zz' is not a state" in \
         capsys.readouterr().err
-    assert main(base + ["--bold-model", "HopfStep"]) == 1
+    assert main(base + ["--bold-model", "HopfStep"]) == 2
     assert "--bold-model HopfStep: the forward model HopfStep's outputs x, y would hide" in \
         capsys.readouterr().err
-    assert main(base + ["--transient", "2s"]) == 1
+    assert main(base + ["--transient", "2s"]) == 2
     assert "--transient" in capsys.readouterr().err
     assert not (tmp_path / "r.npz").exists()
 

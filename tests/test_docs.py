@@ -218,3 +218,19 @@ def test_top_level_utilities_work():
     assert float(bm.bounded_input(1e9)) == pytest.approx(500.0)
     assert float(bm.process_sequence({"x": np.array([1.0, 2.0, 6.0])}, "mean")["x"]) == 3.0
     assert bm.delay_index(2).tolist() == [[0, 1], [0, 1]]
+
+
+def test_list_shows_noise_processes_with_their_parameters(builtin_only, capsys):
+    """For a noise process a user needs its parameters and how to wire it, not the count of
+    internal filter states: `brainmass list` gives them in a section of their own."""
+    assert main(["list", "--width", "200"]) == 0
+    text = capsys.readouterr().out
+    models, noise = text.split("noise processes:", 1)
+    assert "OUProcess" not in models and "noise_x=bm.OUProcess(" in noise
+    rows = {line.split()[0]: line for line in noise.splitlines()[3:] if line.strip()
+            and not line.startswith("couplings:")}
+    assert "mean=0, sigma=1, tau=10 ms" in rows["OUProcess"]
+    assert "sigma=1 ms**0.5" in rows["GaussianNoise"]
+    assert "beta=1, f_low=1 Hz" in rows["PinkNoise"]
+    info = {m.name: m for m in bm.list_models()}["OUProcess"]
+    assert info.parameters == ("mean=0", "sigma=1", "tau=10 ms")

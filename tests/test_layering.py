@@ -27,7 +27,7 @@ ROOT = "brainmass_dsl"
 
 #: the pipeline, in the order data flows through it
 STAGES = ("frontend", "ir", "integrators", "plan", "backends", "compiler", "runtime")
-SHARED = ("_resources", "paths", "libm", "rng", "utils", "__version__")
+SHARED = ("_resources", "paths", "libm", "rng", "utils", "jitcache", "__version__")
 SHARED_MODULES = ("brainmass_dsl.frontend.suggest",)  # shared, though it lives in a stage
 TOOLS = ("catalogue", "describe", "analysis", "viz", "datasets", "forward", "observation",
          "commands", "fitting", "typing")

@@ -174,7 +174,7 @@ def test_clear_errors_for_bad_arguments(test_models):
         test_models.Oscillator(1, init_vv=0.1)
     with pytest.raises(ValueError, match="parameter 'rate' of Units contains NaN"):
         cls(1, rate=np.nan)
-    with pytest.raises(ValueError, match="parameter 'rate' of Units expects a value in Hz"):
+    with pytest.raises(ValueError, match="parameter 'rate' of Units \\(decay rate\\) expects a value in Hz"):
         cls(1, rate=3 * ureg.mV)
     with pytest.raises(ValueError, match="parameter 'rate' of Units has shape \\(2, 3, 4\\)"):
         cls(2, rate=np.ones((2, 3, 4)))
@@ -272,3 +272,30 @@ def test_assigning_network_parameters():
     assert net.get_param("coupling.k") == 0.25
     with pytest.raises(AttributeError, match="state of"):
         net.x = 1.0
+
+
+def test_a_unit_mistake_says_what_the_value_means_and_needs():
+    """OUProcess(3, sigma=1 Hz): sigma is unit-free; the message says so in words, with the
+    parameter's meaning, the dimensions, and how a noise process's values are read."""
+    from brainmass_dsl.frontend.units import registry
+
+    u = registry()
+    with pytest.raises(ValueError) as info:
+        bm.OUProcess(3, sigma=1 * u.Hz)
+    text = str(info.value)
+    assert "'sigma' of OUProcess (stationary standard deviation) is a plain number " \
+           "(dimensionless); got 1 Hz (1 / [time])" in text
+    assert "declared unit" in text and "expects a value in 1" not in text
+    with pytest.raises(ValueError, match=r"'tau' of OUProcess \(correlation time\) expects a "
+                                         r"value in ms \(\[time\]\); got 1 Hz"):
+        bm.OUProcess(3, tau=1 * u.Hz)
+    m = bm.JansenRitStep(2, noise_E=bm.OUProcess(1))
+    with pytest.raises(ValueError, match="'noise_E.sigma'.*plain number.*unit-free"):
+        m.set_params(**{"noise_E.sigma": 2 * u.Hz})
+
+
+def test_load_of_a_missing_file_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"bm.load\('nope.nmm'\).*does not exist"):
+        bm.load("nope.nmm")
+    with pytest.raises(FileNotFoundError, match="is a folder"):
+        bm.load(tmp_path)

@@ -32,15 +32,12 @@ from pathlib import Path
 from typing import Callable, Dict, Optional
 
 from .._resources import CACHE_ENV_VAR as ENV_VAR, cache_dir
+from ..jitcache import CacheWarning  # noqa: F401  (re-exported: backends.cache.CacheWarning)
 
 log = logging.getLogger("brainmass_dsl.cache")
 
 ENTRY_FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parents[1]
-
-
-class CacheWarning(UserWarning):
-    """A kernel-cache entry was damaged or could not be written; results are unaffected."""
 
 
 class CacheError(OSError):

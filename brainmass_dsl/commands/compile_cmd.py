@@ -42,5 +42,5 @@ register(Command(
     description="Parse, check, lower and print a model's kernel for a backend; the module is "
                 "cached (BRAINMASS_CACHE_DIR). --emit DIR copies the readable source there.",
     examples="brainmass compile JansenRitStep --integrator heun --emit build/\n"
-             "brainmass compile my_model.nmm:Osc --backend numba",
+             "brainmass compile my_model.nmm:MyOscillator --backend numba",
     configure=_configure, run=_run))

@@ -58,13 +58,19 @@ def run_list(args) -> int:
         import shutil
 
         width = shutil.get_terminal_size((100, 24)).columns
+    noise = [m for m in models if m.category == "noise"]
+    models = models.__class__([m for m in models if m.category != "noise"], models.problems)
     if models:
         out(models.to_table(width))
+    if noise:
+        if models:
+            out()
+        out(_noise_table(noise, width))
     if couplings:
         if models:
             out()
         out(f"couplings: {', '.join(c.name for c in couplings)}")
-    if not models and not couplings:
+    if not models and not couplings and not noise:
         what = f"of category {args.category!r} " if args.category else ""
         out(f"no models {what}on the search path")
     if blocks.problems:
@@ -76,6 +82,30 @@ def run_list(args) -> int:
     return EXIT_OK
 
 
+NOISE_HEADER = ("noise processes: wire one into a model input, e.g. bm.HopfStep(68, "
+                "noise_x=bm.OUProcess(1, sigma=0.1, tau=5.0)), or into a network's coupled "
+                "input with Network(..., noise=...); values are read in the input's unit. "
+                "On the command line, simulate --noise SIGMA adds GaussianNoise.")
+
+
+def _noise_table(noise, width) -> str:
+    """The noise processes with what a user sets: their parameters (defaults) and use."""
+    import textwrap
+
+    rows = [(m.name, ", ".join(m.parameters) or "-", m.use_case) for m in noise]
+    header = ("name", "parameters (defaults)", "use_case")
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(2)]
+    room = None if width is None else max(10, width - sum(widths) - 4)
+
+    def line(cells):
+        last = cells[2] if room is None or len(cells[2]) <= room else cells[2][:room - 3] + "..."
+        return f"{cells[0].ljust(widths[0])}  {cells[1].ljust(widths[1])}  {last}".rstrip()
+
+    intro = textwrap.fill(NOISE_HEADER, width or 100)
+    return "\n".join([intro, line(header), line(["-" * widths[0], "-" * widths[1], "-" * 8])]
+                     + [line(r) for r in rows])
+
+
 register(Command(
     name="list",
     help="list the models on the search path (the catalogue)",
@@ -84,7 +114,8 @@ register(Command(
                 f"'{os.pathsep}') and --path folders. A new .nmm file in one of them appears "
                 "here without touching Python. The table shows the name, category, number of "
                 "state variables and use case (the 'use_case:' metadata, or the first sentence "
-                "of the docstring); couplings are listed below it. Files that cannot be parsed are "
+                "of the docstring); the noise processes follow with their parameters, then "
+                "the couplings. Files that cannot be parsed are "
                 "reported on the standard error; 'brainmass check' runs every check.",
     examples="brainmass list\n"
              "brainmass list --category physiological\n"

@@ -15,7 +15,6 @@ from typing import Dict, Tuple
 import sympy as sp
 
 from ..frontend.builtins import is_noise
-from ..frontend.diagnostics import DiagnosticBag, NmmError
 from .lower import sym
 from .model import Let, ModelIR, Output, Quantity
 
@@ -24,18 +23,32 @@ def _renamed(q: Quantity, prefix: str) -> Quantity:
     return dataclasses.replace(q, name=f"{prefix}.{q.name}", symbol=sym(f"{prefix}__{q.name}"))
 
 
-def _split(expr: sp.Expr, noise_syms, state: str):
+class WiringError(ValueError):
+    """A source wired (from Python) into an input that cannot take it. `prefix` names the
+    wire (e.g. "noise_E"), `input` the node input: the runtime names the Python call."""
+
+    def __init__(self, message: str, prefix: str, input_name: str):
+        super().__init__(message)
+        self.prefix, self.input = prefix, input_name
+
+
+def _split(expr: sp.Expr, noise_syms, state: str, wires: Dict[str, str]):
+    """(drift, {noise: diffusion}) of `expr`; WiringError if a wired white noise enters it
+    non-linearly (`wires`: prefix -> input)."""
     diffusion = {}
     for xi in noise_syms:
         if xi not in expr.free_symbols:
             continue
         g = sp.diff(expr, xi)
         if any(x in g.free_symbols for x in noise_syms):
-            bag = DiagnosticBag()
-            bag.add("NMM203", f"white noise wired into an input enters d({state})/dt "
-                    "non-linearly", hint="wire white noise only into inputs that enter the "
-                    "equations linearly, or use a coloured (OU) noise process")
-            raise NmmError(bag)
+            prefix = xi.name.split("__", 1)[0]
+            input_name = wires.get(prefix, "?")
+            raise WiringError(
+                f"the white noise wired into the input {input_name!r} enters d({state})/dt "
+                "non-linearly (the input passes through a nonlinearity such as a sigmoid), "
+                "where a white-noise sample has no meaning; wire a coloured process (e.g. "
+                "bm.OUProcess(1, sigma=..., tau=...)) into it, or white noise into an input "
+                "that enters the equations linearly", prefix, input_name)
         diffusion[xi.name] = g
     return expr.xreplace({xi: 0 for xi in noise_syms}), diffusion
 
@@ -104,7 +117,8 @@ def wire_inputs(node: ModelIR, wiring: Dict[str, Tuple[ModelIR, str]]) -> ModelI
             expanded = expanded.xreplace(let_map)
         if not any(n in expanded.free_symbols for n in new_noise_syms):
             expanded = rhs
-        d, g = _split(expanded, new_noise_syms, q.name)
+        d, g = _split(expanded, new_noise_syms, q.name,
+                      {prefix: name for name, (_, prefix) in wiring.items()})
         drift[q.name] = d if g else rhs
         merged = {k: v.xreplace(replace_inputs) for k, v in diffusion[q.name].items()}
         merged.update(g)

@@ -158,7 +158,7 @@ def _declared_unit(e: ast.Expr) -> Optional[str]:
     return None
 
 
-def _split_noise(rhs: sp.Expr, state: str) -> Tuple[sp.Expr, Dict[str, sp.Expr]]:
+def _split_noise(rhs: sp.Expr, state: str, span=None) -> Tuple[sp.Expr, Dict[str, sp.Expr]]:
     noise_syms = sorted((s for s in rhs.free_symbols if is_noise(s.name)), key=lambda s: s.name)
     diffusion = {}
     for xi in noise_syms:
@@ -166,7 +166,7 @@ def _split_noise(rhs: sp.Expr, state: str) -> Tuple[sp.Expr, Dict[str, sp.Expr]]
         if any(x in g.free_symbols for x in noise_syms):
             bag = DiagnosticBag()
             bag.add("NMM203", f"d({state})/dt: noise must enter linearly (a coefficient times "
-                    f"{xi.name}), not through a function of it",
+                    f"{xi.name}), not through a function of it", *([span] if span else []),
                     hint="write the equation as drift + g * xi")
             raise NmmError(bag)
         diffusion[xi.name] = g
@@ -194,7 +194,7 @@ def lower_block(rb: ResolvedBlock, program=None) -> ModelIR:
     for name in ctx.states:
         eq = ctx.equations[name]
         rhs = low.expr(eq.rhs)
-        drift[name], diffusion[name] = _split_noise(rhs, name)
+        drift[name], diffusion[name] = _split_noise(rhs, name, getattr(eq, "span", None))
         for k in sorted(diffusion[name]):
             if k not in noises:
                 noises.append(k)

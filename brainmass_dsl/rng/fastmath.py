@@ -58,7 +58,7 @@ Exact: fast_log_open(1) = +0.0, fast_sincos_2pi(0, 1/4, 1/2, 3/4) = (0, 1), (1, 
 
 API
 ---
-Numba (all ``inline="always"``, ``cache=True``-compatible, no star-args):
+Numba (all ``inline="always"``, cacheable, no star-args):
 
 * ``fast_log_open(u)``, ``fast_sincos_2pi(u) -> (s, c)``
 * ``fast_normal_pair(seed, step, batch, node, pair) -> (z0, z1)``
@@ -82,6 +82,8 @@ import os
 
 import numpy as np
 from numba import njit, prange
+
+from ..jitcache import njit_cached
 
 from .philox import M32, _S16, _S32, _U, _counter, _unit, philox4x32, philox4x32_numpy
 
@@ -123,7 +125,7 @@ C6 = -1.13596475577881948265e-11
 
 
 # ------------------------------------------------------------------------------ Numba
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def fast_log_open(u):
     """Natural log of a positive normal double (used on (0, 1]); < 1 ulp, bit-reproducible."""
     hx = np.float64(u).view(np.uint64) + _LOG_SHIFT
@@ -140,7 +142,7 @@ def fast_log_open(u):
     return ((((s * (hfsq + r)) + dk * LN2_LO) - hfsq) + f) + dk * LN2_HI
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def fast_sincos_2pi(u):
     """(sin(2 pi u), cos(2 pi u)) for u in [0, 1) (0 <= u < 2**20); < 1 ulp, reproducible."""
     q = np.int32(4.0 * u + 0.5)  # truncation (u >= 0: nearest quarter turn)
@@ -175,7 +177,7 @@ def fast_sincos_2pi(u):
     return s0, c0
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def _fast_uniforms(seed, step, batch, node, pair):
     """(1 - u1, u2) of one Philox call."""
     c0, c1, c2, c3, k0, k1 = _counter(seed, step, batch, node, pair)
@@ -183,7 +185,7 @@ def _fast_uniforms(seed, step, batch, node, pair):
     return 1.0 - _unit(r0, r1), _unit(r2, r3)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def _fast_box_muller(v, u2):
     """(z0, z1) = sqrt(-2 log v) * (cos 2 pi u2, sin 2 pi u2)."""
     rad = np.sqrt(-2.0 * fast_log_open(v))
@@ -191,14 +193,14 @@ def _fast_box_muller(v, u2):
     return rad * c, rad * s
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def fast_normal_pair(seed, step, batch, node, pair):
     """(z0, z1) of pair index ``pair`` (streams 2 pair, 2 pair + 1); own log/sincos."""
     v, u2 = _fast_uniforms(seed, step, batch, node, pair)
     return _fast_box_muller(v, u2)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def fast_normal(seed, step, batch, node, stream):
     """Standard normal of noise stream ``stream`` (z0 of pair stream//2 if even, else z1)."""
     stream = _U(stream)
@@ -209,7 +211,7 @@ def fast_normal(seed, step, batch, node, stream):
     return z0
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def _fast_fill_one(out, s, b, seed, step, batch, n_node, n_stream, z):
     """out[s, b, :n_node, :n_stream] for one (step, batch); z: (>= 2 n_pair, >= n_node).
 
@@ -231,13 +233,13 @@ def _fast_fill_one(out, s, b, seed, step, batch, n_node, n_stream, z):
             out[s, b, n, k] = z[k, n]
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def _check_out(out, n_batch, n_node, n_stream):
     if out.shape[1] < n_batch or out.shape[2] < n_node or out.shape[3] < n_stream:
         raise ValueError("fast_fill_normals: out is smaller than (n_batch, n_node, n_stream)")
 
 
-@njit(cache=True)
+@njit_cached
 def fast_fill_normals(out, seed, step0, n_batch, n_node, n_stream, batch0=0):
     """out[s, b, n, k] = fast_normal(seed, step0 + s, batch0 + b, n, k), s < out.shape[0].
 
@@ -252,7 +254,7 @@ def fast_fill_normals(out, seed, step0, n_batch, n_node, n_stream, batch0=0):
                            n_node, n_stream, z)
 
 
-@njit(cache=True, parallel=True)
+@njit_cached(parallel=True)
 def fast_fill_normals_parallel(out, seed, step0, n_batch, n_node, n_stream, batch0=0):
     """``fast_fill_normals`` split over threads by (step, batch); bitwise the same result."""
     _check_out(out, n_batch, n_node, n_stream)

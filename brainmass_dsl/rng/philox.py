@@ -52,6 +52,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ..jitcache import njit_cached
+
 _U = np.uint64
 M32 = _U(0xFFFFFFFF)
 PHILOX_M0 = _U(0xD2511F53)
@@ -64,14 +66,14 @@ TWO_PI = 2.0 * math.pi
 
 
 # ------------------------------------------------------------------------------ Numba
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def _round(c0, c1, c2, c3, k0, k1):
     p0 = PHILOX_M0 * c0  # both < 2**32: exact 64-bit product
     p1 = PHILOX_M1 * c2
     return (p1 >> _S32) ^ c1 ^ k0, p1 & M32, (p0 >> _S32) ^ c3 ^ k1, p0 & M32
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def philox4x32(c0, c1, c2, c3, k0, k1):
     """Philox4x32-10 of counter (c0..c3) under key (k0, k1); uint32 values in uint64."""
     c0, c1, c2, c3 = _U(c0) & M32, _U(c1) & M32, _U(c2) & M32, _U(c3) & M32
@@ -84,7 +86,7 @@ def philox4x32(c0, c1, c2, c3, k0, k1):
     return c0, c1, c2, c3
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def _unit(a, b):
     """53-bit uniform in [0, 1) from two words: ((a >> 5) * 2**26 + (b >> 6)) * 2**-53.
 
@@ -94,7 +96,7 @@ def _unit(a, b):
     return (float(np.int32(a >> _S5)) * 67108864.0 + float(np.int32(b >> _S6))) * INV_2_53
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def _counter(seed, step, batch, node, pair):
     """(counter, key) words of one draw, all uint64 holding uint32 values."""
     seed = _U(seed)
@@ -103,7 +105,7 @@ def _counter(seed, step, batch, node, pair):
             seed & M32, seed >> _S32)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def _radius_angle(seed, step, batch, node, pair):
     """Box-Muller radius r and angle t of one Philox call (see module docstring)."""
     c0, c1, c2, c3, k0, k1 = _counter(seed, step, batch, node, pair)
@@ -111,14 +113,14 @@ def _radius_angle(seed, step, batch, node, pair):
     return math.sqrt(-2.0 * math.log(1.0 - _unit(r0, r1))), TWO_PI * _unit(r2, r3)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def normal_pair(seed, step, batch, node, pair):
     """The two standard normals (z0, z1) of pair index ``pair`` (= streams 2*pair, 2*pair+1)."""
     r, t = _radius_angle(seed, step, batch, node, pair)
     return r * math.cos(t), r * math.sin(t)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def normal(seed, step, batch, node, stream):
     """Standard normal of noise stream ``stream`` (z0 of pair stream//2 if even, else z1)."""
     stream = _U(stream)
@@ -128,7 +130,7 @@ def normal(seed, step, batch, node, stream):
     return r * math.cos(t)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def _fill_one(out, s, b, seed, step, batch, n_node, n_stream, v, t):
     """out[s, b, :n_node, :n_stream] for one (step, batch); v, t: (n_pair, >= n_node) scratch.
 
@@ -153,13 +155,13 @@ def _fill_one(out, s, b, seed, step, batch, n_node, n_stream, v, t):
             out[s, b, n, n_stream - 1] = r * math.cos(t[n_full, n])
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always")
 def _check_out(out, n_batch, n_node, n_stream):
     if out.shape[1] < n_batch or out.shape[2] < n_node or out.shape[3] < n_stream:
         raise ValueError("fill_normals: out is smaller than (n_batch, n_node, n_stream)")
 
 
-@njit(cache=True)
+@njit_cached
 def fill_normals(out, seed, step0, n_batch, n_node, n_stream, batch0=0):
     """out[s, b, n, k] = normal(seed, step0 + s, batch0 + b, n, k) for s < out.shape[0].
 
@@ -176,7 +178,7 @@ def fill_normals(out, seed, step0, n_batch, n_node, n_stream, batch0=0):
                       n_node, n_stream, v, t)
 
 
-@njit(cache=True, parallel=True)
+@njit_cached(parallel=True)
 def fill_normals_parallel(out, seed, step0, n_batch, n_node, n_stream, batch0=0):
     """``fill_normals`` split over threads by (step, batch) pairs; bitwise the same result."""
     _check_out(out, n_batch, n_node, n_stream)

@@ -46,8 +46,13 @@ class ModelLibrary(Mapping):
 
 
 def load(path, search: Sequence[os.PathLike] = ()) -> ModelLibrary:
-    """The model classes defined in a .nmm file (raises NmmError on errors)."""
-    program = load_program(Path(path), search=search, check="cached")
+    """The model classes defined in a .nmm file (raises NmmError on errors in it, and
+    FileNotFoundError naming the path when there is no such file)."""
+    p = Path(path)
+    if not p.is_file():
+        what = "is a folder, not a .nmm file" if p.is_dir() else "does not exist"
+        raise FileNotFoundError(f"bm.load({str(path)!r}): {p.resolve()} {what}")
+    program = load_program(p, search=search, check="cached")
     names = [n for n in program.main_blocks if program.resolved[n].kind == "model"]
     return ModelLibrary(program, names)
 

@@ -9,19 +9,33 @@ The same compiled kernel that runs whole simulations advances one step here.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..compiler import compile_nodes
+from ..ir.compose import WiringError
 from ..frontend import declared_names
 from ..frontend.suggest import Candidate, did_you_mean
 from ..integrators.schemes import DEFAULT, get as get_scheme
 from ..plan import signature
 from . import environ, random_init
+from .compile_notice import compiling
 from .interrupt import held_interrupt
 from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, check_shape, magnitude_in
+
+
+@contextlib.contextmanager
+def wiring_errors(labels: Dict[str, str], call: str):
+    """A `WiringError` from compiling a model built in Python names the call and argument
+    that wired it (`labels`: wire prefix -> argument text), not a place in a model file."""
+    try:
+        yield
+    except WiringError as e:
+        label = labels.get(e.prefix, f"a process on {e.input!r}")
+        raise ValueError(f"{call} {label}): {e}") from None
 
 
 def _in_size_tuple(in_size) -> Tuple[int, ...]:
@@ -102,9 +116,11 @@ class Model:
         self.name = name or type(self).__name__
         self.method = get_scheme(method or self._default_method).name
         noises = {k: kwargs.pop(k) for k in list(kwargs) if self._is_noise_kwarg(k)}
+        self._wire_labels: Dict[str, str] = {}
         self._wiring, sources = self._wire(noises)
-        self.kernel = compile_nodes(self._block, self.method, program=self._program,
-                                    wiring=self._wiring)
+        with wiring_errors(self._wire_labels, f"{type(self).__name__}({in_size!r}, ...,"):
+            self.kernel = compile_nodes(self._block, self.method, program=self._program,
+                                        wiring=self._wiring)
         self._meta = self.kernel.meta
         self.seed = int(seed)
         self._param_index = {q["name"]: i for i, q in enumerate(self._meta["parameters"])}
@@ -159,10 +175,11 @@ class Model:
                 if not isinstance(value, dict):
                     raise TypeError("noise= must map input names to noise processes, e.g. "
                                     "noise={'x_inp': bm.OUProcess(1, sigma=0.1)}")
-                pairs += [(f"noise_{k}", k, v, f"noise={{{k!r}: ...}}")
+                pairs += [(f"noise_{k}", k, v, f"noise={{{k!r}: {type(v).__name__}(...)}}")
                           for k, v in value.items() if v is not None]
             else:
-                pairs.append((key, self._noise_input(key), value, f"{key}="))
+                pairs.append((key, self._noise_input(key), value,
+                              f"{key}={type(value).__name__}(...)"))
         wiring, sources, seen = [], {}, {}
         for prefix, target, src, label in pairs:
             if target in seen:
@@ -178,6 +195,7 @@ class Model:
                                 "not a noise process")
             wiring.append(Wire(target, src._block, prefix))
             sources[prefix] = src
+            self._wire_labels[prefix] = label
         return tuple(wiring), sources
 
     # ---------------------------------------------------------------- construction
@@ -214,12 +232,23 @@ class Model:
                 raise TypeError(f"{self.name} has no parameter {key!r}"
                                 + (f"; {hint}" if hint else ""))
             q = self._meta["parameters"][self._param_index[key]]
-            arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+            arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name,
+                               doc=q.get("doc"), hint=self._unit_hint(key, q["unit"]))
             self._check_param_shape(arr, key)
             check_bounds(arr, q["factor"], self.param_bounds().get(key), f"parameter {key!r}",
                          self.name, q["unit"], self.in_size)
             self._params[key] = arr
         self._param_cache = None
+
+    def _unit_hint(self, key: str, unit: str) -> Optional[str]:
+        """What to say about the unit of a parameter given in the wrong one: a noise
+        process's values are unit-free (read in the unit of the input they are wired into)."""
+        noise = self._meta.get("category") == "noise" or key.startswith("noise")
+        if noise and unit in ("1", "", None):
+            return ("A noise process is unit-free: what it produces is added to the input it is "
+                    "wired into, read in that input's declared unit (sigma=0.1 wired into "
+                    "JansenRitStep's E_inp means 0.1 Hz); give the number alone")
+        return None
 
     def param_bounds(self) -> dict:
         """{parameter name: Bounds} of every parameter that declares bounds (its own and
@@ -392,13 +421,15 @@ class Model:
         if parallel is None:
             parallel = B * N >= 64
         frun = self.__dict__.get("_frun")        # a fused forward monitor (Simulator.run)
-        run = (self.kernel if frun is None else frun.kernel).runner(parallel)
-        run(*signature.pack("nodes", dict(
-            state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
-            batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
-            n_transient=n_transient, sample_every=sample_every, lags=self._lags,
-            hist=self._hist, status=status, nsub=noise_substeps, mean=average,
-            **({} if frun is None else frun.kernel_args())), forward=frun is not None))
+        kernel = self.kernel if frun is None else frun.kernel
+        with compiling(kernel, parallel, self.name):
+            kernel.runner(parallel)(*signature.pack("nodes", dict(
+                state=self._state, params=params, inputs=inputs, in_tstride=in_tstride,
+                seed=seed, batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec,
+                rec_pos=rec_pos, n_transient=n_transient, sample_every=sample_every,
+                lags=self._lags, hist=self._hist, status=status, nsub=noise_substeps,
+                mean=average, **({} if frun is None else frun.kernel_args())),
+                forward=frun is not None))
         return status
 
     def forward_kernel(self, spec):
@@ -534,6 +565,24 @@ class Model:
     @property
     def output_names(self) -> Tuple[str, ...]:
         return tuple(self._output_index)
+
+    @classmethod
+    def declared(cls, kind: str) -> Tuple[str, ...]:
+        """The names this model class declares, known before compiling: `kind` is
+        'parameter', 'state', 'input' or 'output' (in the order written)."""
+        if kind not in ("parameter", "state", "input", "output"):
+            raise ValueError(f"kind must be 'parameter', 'state', 'input' or 'output', "
+                             f"not {kind!r}")
+        return tuple(declared_names(cls._block, kind))
+
+    def unit_of(self, name: str) -> str:
+        """The unit a parameter, state, input or output of this model is declared in (a
+        plain number given for it means this unit); "1" when dimensionless."""
+        for kind, index in (("parameters", self._param_index), ("states", self._state_index),
+                            ("inputs", self._input_index), ("outputs", self._output_index)):
+            if name in index:
+                return self._meta[kind][index[name]]["unit"] or "1"
+        raise KeyError(f"{self.name} has no parameter, state, input or output {name!r}")
 
     @property
     def varshape(self) -> Tuple[int, ...]:

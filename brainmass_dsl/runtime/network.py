@@ -24,7 +24,8 @@ from ..plan import signature
 from .connectivity import (DELAY_RULES, LAPLACIAN_COUPLINGS, delays_ms, edge_arrays,
                            laplacian_connectivity, laplacian_vjp, square_matrix)
 from .coupling_objects import CouplingObject, LaplacianConnParam, coupling_object
-from .model import Model
+from .compile_notice import compiling
+from .model import Model, wiring_errors
 from .param import note_param
 from .values import block_bounds, broadcast_param, check_bounds, magnitude_in
 
@@ -119,6 +120,14 @@ def find_coupling(name, program=None, search=()):
     hint = did_you_mean(name, known)
     raise ValueError(f"unknown coupling {name!r}" + (f"; {hint}" if hint else "")
                      + f" (couplings: {', '.join(known) or 'none found'})")
+
+
+def coupling_parameters(coupling, node_cls) -> List[str]:
+    """The parameter names of coupling `coupling` as a network of `node_cls` (a Model
+    subclass) would find it, known before compiling; ValueError for an unknown coupling."""
+    from ..frontend import declared_names
+
+    return declared_names(find_coupling(coupling, node_cls._program), "parameter")
 
 
 class _Term:
@@ -253,9 +262,11 @@ class Network(Model):
         self.method = node.method
         wiring, noise_src = self._network_noise(noise)
         self._net_wiring = wiring
-        self.kernel = compile_network(node._block, node.method,
-                                      [t.spec_for_compiler() for t in self.terms],
-                                      program=node._program, wiring=node._wiring + wiring)
+        labels = dict(node._wire_labels, **self._net_wire_labels)
+        with wiring_errors(labels, f"Network({node.name}(...), ...,"):
+            self.kernel = compile_network(node._block, node.method,
+                                          [t.spec_for_compiler() for t in self.terms],
+                                          program=node._program, wiring=node._wiring + wiring)
         self._meta = self.kernel.meta
         if delay_init is not None:
             bad = [t["name"] for t in self._meta["coupling_terms"] if not t.get("sends_coupled")]
@@ -302,6 +313,7 @@ class Network(Model):
         Returns (wires, {prefix: source model})."""
         from ..compiler import Wire
 
+        self._net_wire_labels: Dict[str, str] = {}
         if noise is None:
             return (), {}
         if isinstance(noise, dict):
@@ -314,8 +326,13 @@ class Network(Model):
         else:
             pairs = [("noise", self.terms[0].target, noise)]
         wires, sources = [], {}
+        self._net_wire_labels = {}
         for prefix, target, src in pairs:
             label = "noise=" if prefix == "noise" else f"noise={{{target!r}: ...}}"
+            shown = (repr(src) if isinstance(src, (int, float))
+                     else f"{type(src).__name__}(...)")
+            self._net_wire_labels[prefix] = (f"noise={shown}" if prefix == "noise"
+                                             else f"noise={{{target!r}: {shown}}}")
             if isinstance(src, (int, float)) and not isinstance(src, bool):
                 from .library import catalogue_class
 
@@ -413,7 +430,7 @@ class Network(Model):
                 continue
             q = self._cparam_meta[self._cparam_index[ckey]]
             v = note_param(self, ckey, v)
-            arr = magnitude_in(v, q["unit"], f"parameter {ckey!r}", self.name)
+            arr = magnitude_in(v, q["unit"], f"parameter {ckey!r}", self.name, doc=q.get("doc"))
             self._check_param_shape(arr, ckey)
             check_bounds(arr, q["factor"], self.param_bounds().get(ckey),
                          f"parameter {ckey!r}", self.name, q["unit"], self.in_size)
@@ -428,7 +445,8 @@ class Network(Model):
     def _set_own_noise_param(self, key, v) -> None:
         q = self._meta["parameters"][self._param_index[key]]
         v = note_param(self, key, v)
-        arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name)
+        arr = magnitude_in(v, q["unit"], f"parameter {key!r}", self.name, doc=q.get("doc"),
+                           hint=self._unit_hint(key, q["unit"]))
         self._check_param_shape(arr, key)
         check_bounds(arr, q["factor"], self.param_bounds().get(key), f"parameter {key!r}",
                      self.name, q["unit"], self.in_size)
@@ -446,6 +464,12 @@ class Network(Model):
                 cached.update(block_bounds(t.rb, f"{t.spec.name}."))
             self._bounds = cached
         return cached
+
+    def unit_of(self, name: str) -> str:
+        ckey = self._resolve_cparam(name)
+        if ckey is not None:
+            return self._cparam_meta[self._cparam_index[ckey]]["unit"] or "1"
+        return super().unit_of(name)
 
     def get_param(self, name: str):
         if name in self.weight_names:
@@ -617,7 +641,7 @@ class Network(Model):
         if parallel is None:
             parallel = B > 1
         frun = self.__dict__.get("_frun")
-        run = (self.kernel if frun is None else frun.kernel).runner(parallel)
+        kernel = self.kernel if frun is None else frun.kernel
         fwd = frun.kernel_args() if frun is not None else dict(
             fstate=_EMPTY3, fparams=_EMPTY3, facc=_EMPTY2, fevery=1, frec=_EMPTY4, fsample=1,
             f0=0, fproj=_EMPTY2, fprec=_EMPTY4)
@@ -628,25 +652,27 @@ class Network(Model):
             terms.append(dict(zip(("lptr", "lw", "loff"), long), **dict(
                 zip(("sptr", "sw", "soff"), short)), rowsum=e.rowsum, cwin=w,
                 maxlag=e.max_lag))
+        run = kernel.runner(parallel)
         if fill and self.delay_init is not None:
             # the kernel fills every history row with the initial coupled values (0 steps),
             # then the rows before t = 0 take delay_init's values
-            run(*signature.pack("network", dict(
-                state=self._state, params=params, inputs=inputs, in_tstride=in_tstride,
-                seed=seed, batch0=batch0, step0=self._step, n_steps=0, dt=dt, rec=rec,
-                rec_pos=rec_pos, n_transient=n_transient, sample_every=sample_every,
-                lags=self._lags, hist=self._hist, status=status, nsub=noise_substeps,
-                mean=average, cparams=cparams, fill=True, **fwd), terms))
+            with compiling(kernel, parallel, self.name):
+                run(*signature.pack("network", dict(
+                    state=self._state, params=params, inputs=inputs, in_tstride=in_tstride,
+                    seed=seed, batch0=batch0, step0=self._step, n_steps=0, dt=dt, rec=rec,
+                    rec_pos=rec_pos, n_transient=n_transient, sample_every=sample_every,
+                    lags=self._lags, hist=self._hist, status=status, nsub=noise_substeps,
+                    mean=average, cparams=cparams, fill=True, **fwd), terms))
             for e, w in zip(edges, windows):
                 self._fill_history(w, e.max_lag, dt, B, N)
             fill = False
-        run(*signature.pack("network", dict(
-            state=self._state, params=params, inputs=inputs, in_tstride=in_tstride, seed=seed,
-            batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec, rec_pos=rec_pos,
-            n_transient=n_transient, sample_every=sample_every, lags=self._lags,
-            hist=self._hist, status=status, nsub=noise_substeps, mean=average, cparams=cparams,
-            fill=fill, **fwd),
-            terms))
+        with compiling(kernel, parallel, self.name):
+            run(*signature.pack("network", dict(
+                state=self._state, params=params, inputs=inputs, in_tstride=in_tstride,
+                seed=seed, batch0=batch0, step0=self._step, n_steps=n_steps, dt=dt, rec=rec,
+                rec_pos=rec_pos, n_transient=n_transient, sample_every=sample_every,
+                lags=self._lags, hist=self._hist, status=status, nsub=noise_substeps,
+                mean=average, cparams=cparams, fill=fill, **fwd), terms))
         return status
 
     def _fill_history(self, window: np.ndarray, max_lag: int, dt: float, B: int, N: int):

@@ -17,6 +17,8 @@ import numpy as np
 
 from . import environ
 from .errors import SimulationInterrupted, diverged_error
+from .input_chunks import fill_chunk, per_step_columns, vectorised_columns
+from .monitor_proxy import replay, split_monitors
 from .interrupt import held_interrupt
 from .model import Model
 from .results import Result
@@ -25,6 +27,8 @@ from .values import Layout, magnitude_in, to_ms
 DEFAULT_CHUNK = 50_000   # steps in the first chunk of a run (unless chunk_steps is given)
 CHUNK_SECONDS = 0.25     # later chunks grow to about this long: fewer kernel calls, live bar
 INPUT_CHUNK_BYTES = 64 * 2**20   # time-varying inputs are built per chunk: cap their buffer
+CALL_BATCH = 1 << 14             # an input callable's per-step values converted this many at once
+_SERIES = "\x00series:"          # result rows recorded for traced monitors (removed after)
 
 
 def next_chunk(chunk: int, elapsed: float, cap: int) -> int:
@@ -140,6 +144,14 @@ class Simulator:
             raise ValueError(f"dt must be a positive finite time, got {self.dt} ms")
 
     # ---------------------------------------------------------------- monitors
+    def _series_rows(self, traced):
+        """[(state or output name, row)] that the traced monitors read."""
+        m = self.model
+        table = {n: i for i, n in enumerate(m.state_names)}
+        table.update({n: len(m.state_names) + i for i, n in enumerate(m.output_names)})
+        names = sorted(set().union(*(t.names for t in traced.values()))) if traced else []
+        return [(n, table[n]) for n in names]
+
     def _monitors(self, monitors) -> Tuple[List[Tuple[str, int]], Dict[str, Callable]]:
         """[(result name, row in states+outputs)], {name: callable(model)}"""
         m = self.model
@@ -176,16 +188,27 @@ class Simulator:
             return lambda s0, k: (const, 0)
         if callable(inputs):
             call = _checked_callable(inputs, m)
+            positional = tuple(getattr(m, "positional_inputs", m.input_names))
+            vectorised = bool(getattr(inputs, "vectorized", False))   # vectorized_input
 
             def from_callable(s0, k):
+                columns = None
+                if vectorised and k >= 4:
+                    columns = vectorised_columns(m, inputs, call, s0, k, dt, positional)
+                    if columns is None:
+                        raise ValueError(
+                            f"inputs: {getattr(inputs, '__name__', 'the callable')} is marked "
+                            "vectorized_input but its answer for the arrays of steps "
+                            f"{s0}..{s0 + k - 1} and their times differs from its per-step "
+                            "answers (or it failed on arrays); return values with a leading "
+                            "time axis, or drop the mark")
+                if columns is not None:
+                    return fill_chunk(m, k, B, columns), 1
                 out = np.empty((k, len(m.input_names), B, m.n_nodes))
-                for s in range(k):
-                    i = s0 + s
-                    r = call(i, i * dt)
-                    if isinstance(r, dict):
-                        out[s] = m.input_array((), r, B)
-                    else:
-                        out[s] = m.input_array(tuple(r), {}, B)
+                for a in range(0, k, CALL_BATCH):   # per-step values held CALL_BATCH at a time
+                    b = min(k, a + CALL_BATCH)
+                    results = [call(i, i * dt) for i in range(s0 + a, s0 + b)]
+                    out[a:b] = fill_chunk(m, b - a, B, per_step_columns(m, results, positional))
                 return out, 1
             return from_callable
         if isinstance(inputs, dict):
@@ -298,6 +321,15 @@ class Simulator:
             raise ValueError("average=True is computed in the compiled kernel: give monitors "
                              "by name (states and outputs), not as Python callables, and keep "
                              "jit=True")
+        traced = {}
+        if funcs and jit and not average:     # lambda m: m.node.x.value and friends
+            traced, rest = split_monitors(funcs, m)
+            if rest:                          # one needs the step loop: all of them go there
+                traced = {}
+            else:
+                funcs = {}
+                rows = rows + [(_SERIES + name, i) for name, i in self._series_rows(traced)]
+        self._traced = traced
         if forward is not None and (funcs or not jit):
             raise ValueError("forward= runs a forward model inside the compiled kernel: give "
                              "monitors by name, and jit=True")
@@ -331,7 +363,8 @@ class Simulator:
         if frun is not None:
             m._frun = frun
         done = 0
-        bar = progress_bar(progress, n_steps)
+        # drawn after the first chunk: a kernel compiling cold says so first (compile_notice)
+        bar = _LaterBar(lambda: progress_bar(progress, n_steps))
         try:
             while done < n_steps:
                 size = min(chunk, n_steps - done)
@@ -407,6 +440,18 @@ class Simulator:
                 data[name] = arr.reshape(shape)
                 units[name] = funits[name]
                 times[name] = frun.times(n_f)
+        traced = self.__dict__.get("_traced") or {}
+        if traced:                        # monitors traced on a proxy: replayed on the series
+            series = {name[len(_SERIES):]: data.pop(name) for name in list(data)
+                      if name.startswith(_SERIES)}
+            for name in list(units):
+                if name.startswith(_SERIES):
+                    units.pop(name)
+            for name, t in traced.items():
+                data[name] = replay(t, series)
+                units[name] = (dict(zip(m.state_names, (q["unit"] for q in m._meta["states"])),
+                                    **{o["name"]: o["unit"] for o in m._meta["outputs"]})
+                               .get(t.bare, "") if t.bare else "")
         output = None
         outs = [data[n] for n in m.output_names if n in data]
         if outs:
@@ -482,6 +527,22 @@ class _NoBar:
 
     def close(self):
         pass
+
+
+class _LaterBar:
+    """A progress bar made at its first update (nothing is drawn before)."""
+
+    def __init__(self, make):
+        self._make, self._bar = make, None
+
+    def update(self, n):
+        if self._bar is None:
+            self._bar = self._make()
+        self._bar.update(n)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
 
 
 def progress_bar(progress, total, unit: str = "step", desc: str = "simulating"):

@@ -79,15 +79,42 @@ def per_batch(value) -> Layout:
     return Layout(value, "batch")
 
 
-def magnitude_in(x, unit: Optional[str], name: str, owner: str = "") -> np.ndarray:
-    """`x` as a float array in `unit` (a plain number is taken to be in `unit`).
+def _unit_mismatch(q, unit: Optional[str], name: str, where: str, doc: Optional[str],
+                   hint: Optional[str]) -> ValueError:
+    """The error for a quantity `q` given where `unit` is declared: what the value means, the
+    unit it needs (a plain number for a dimensionless one) and the dimensions of both."""
+    about = f" ({doc})" if doc else ""
+    try:
+        got_dim = f"{q.dimensionality}"
+    except Exception:  # noqa: BLE001 - a unit pint cannot describe
+        got_dim = ""
+    if not unit or unit == "1":
+        need = "is a plain number (dimensionless)"
+    else:
+        try:
+            from ..frontend.units import registry
+
+            target = "1" + unit if unit.startswith("/") else unit
+            need_dim = f" ({registry().Quantity(1, target).dimensionality})"
+        except Exception:  # noqa: BLE001
+            need_dim = ""
+        need = f"expects a value in {unit}{need_dim}"
+    short = got_dim and got_dim != "dimensionless" and len(got_dim) <= 24   # [time], not SI soup
+    got = f"{q:~}" + (f" ({got_dim})" if short else "")
+    return ValueError(f"{name}{where}{about} {need}; got {got}" + (f". {hint}" if hint else ""))
+
+
+def magnitude_in(x, unit: Optional[str], name: str, owner: str = "", *,
+                 doc: Optional[str] = None, hint: Optional[str] = None) -> np.ndarray:
+    """`x` as a float array in `unit` (a plain number is taken to be in `unit`). `doc` (what
+    the value means) and `hint` go into the error for a quantity in the wrong unit.
 
     `per_node(v)` comes back as shape `(1,) + v.shape`, `per_batch(v)` as `(len(v), 1)`:
     arrays whose length-1 axis `broadcast_param` repeats over the run's nodes or batch.
     """
     where = f" of {owner}" if owner else ""
     if isinstance(x, Layout):
-        arr = magnitude_in(x.value, unit, name, owner)
+        arr = magnitude_in(x.value, unit, name, owner, doc=doc, hint=hint)
         if arr.ndim == 0:
             return arr
         if x.axis == "node":
@@ -104,9 +131,8 @@ def magnitude_in(x, unit: Optional[str], name: str, owner: str = "") -> np.ndarr
             target = "1" + target
         try:
             arr = np.asarray(q.to(target).magnitude, dtype=float)
-        except Exception as e:
-            raise ValueError(f"{name}{where} expects a value in {unit or 'no unit'}, got "
-                             f"{q.units:~}: {e.__class__.__name__}") from None
+        except Exception:  # noqa: BLE001 - pint's DimensionalityError and friends
+            raise _unit_mismatch(q, unit, name, where, doc, hint) from None
     else:
         if isinstance(x, str):
             raise TypeError(f"{name}{where} must be a number or an array, not a string")

@@ -1,4 +1,4 @@
-"""The finite-value lookup of the generated kernels (compiled once, cached).
+"""The finite-value lookup of the generated kernels (compiled once, cached by `jitcache`).
 
 A kernel that found a non-finite state passes its states as one tuple to `first_nonfinite`:
 a chain of `abs(x) < inf` tests per state, typed anew in every kernel, made up a tenth of a
@@ -7,10 +7,10 @@ there, even in a branch rarely taken, made the whole time loop 3 % slower).
 """
 import math
 
-from numba import njit
+from ...jitcache import njit_cached
 
 
-@njit(cache=True)
+@njit_cached
 def first_nonfinite(values):
     """Index of the tuple's first NaN or infinite value, -1 if there is none.
 
