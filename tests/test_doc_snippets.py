@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FENCE = re.compile(r"^([ \t]*)```python[ \t]*\n(.*?)^\1```", re.S | re.M)
 #: snippets that take more than a few seconds (by what they run): marked slow
-SLOW = ("130_000.0", "network_gradient(", "fit.fit(")
+SLOW = ("130_000.0", "network_gradient(", "network_sensitivity(", "fit.fit(")
 #: ... and those that take minutes on a 2-core machine: run when BRAINMASS_DOC_SNIPPETS=all
 VERY_SLOW = ("fit.fit(",)
 
